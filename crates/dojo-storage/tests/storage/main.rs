@@ -1,0 +1,6 @@
+//! The storage suite: every test runs on SQLite and, with DOJO_TEST_DATABASE_URL, on
+//! PostgreSQL (see `dojo_storage::db_test!`).
+
+mod support;
+
+mod hierarchy;
