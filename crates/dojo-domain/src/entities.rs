@@ -339,7 +339,11 @@ impl Product {
                 "Ensure that there are no more than 15 digits in total.",
             ));
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| invalid())?
+        };
         let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
         Ok(whole * 100 + cents)
     }
@@ -1627,7 +1631,10 @@ mod tests {
             risk_accepted: true,
             ..Finding::default()
         };
-        assert_eq!(ra.validate_status().map_err(|e| e.field), Err("risk_accepted"));
+        assert_eq!(
+            ra.validate_status().map_err(|e| e.field),
+            Err("risk_accepted")
+        );
         assert_eq!(Finding::default().validate_status(), Ok(()));
     }
 
@@ -1647,11 +1654,17 @@ mod tests {
 
     #[test]
     fn vulnerability_id_types() {
-        assert_eq!(vulnerability_id_type("CVE-2021-44228").as_deref(), Some("CVE"));
+        assert_eq!(
+            vulnerability_id_type("CVE-2021-44228").as_deref(),
+            Some("CVE")
+        );
         assert_eq!(vulnerability_id_type("ghsa-xxxx").as_deref(), Some("GHSA"));
         assert_eq!(vulnerability_id_type("12345-6"), None);
         assert_eq!(vulnerability_id_type("NODASH"), None);
-        assert_eq!(vulnerability_id_type(&format!("{}-1", "A".repeat(21))), None);
+        assert_eq!(
+            vulnerability_id_type(&format!("{}-1", "A".repeat(21))),
+            None
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! rules that do not need a database (severity ordering, SLA days, password policy,
 //! health). Nothing here performs I/O; the storage crate maps these types to rows.
 
-mod enums;
 pub mod entities;
+mod enums;
 pub mod ids;
 pub mod password;
 pub mod severity;

@@ -112,7 +112,10 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("special")));
         assert!(!problems.iter().any(|p| p.contains("lowercase")));
         let long = "Aa1!".repeat(13);
-        assert!(policy.violations(&long).iter().any(|p| p.contains("less than 48")));
+        assert!(policy
+            .violations(&long)
+            .iter()
+            .any(|p| p.contains("less than 48")));
     }
 
     #[test]

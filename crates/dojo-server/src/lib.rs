@@ -1,1 +1,10 @@
+//! Dojo's HTTP server: the DefectDojo-compatible API and the accounts behind it.
 
+pub mod accounts;
+pub mod api;
+mod app;
+pub mod auth;
+pub mod error;
+pub mod secret;
+
+pub use app::{router, serve, AppState};

@@ -120,17 +120,47 @@ async fn prepare(conn: &mut Conn, scope: Scope, id: i64) -> StorageResult<Delete
     promote_surviving_duplicates(conn, scope, id).await?;
     let mut deleted = Deleted::default();
     let findings = scope.findings();
-    delete_linked(conn, "finding_notes", "finding_id", findings, id, &mut deleted).await?;
-    delete_linked(conn, "finding_files", "finding_id", findings, id, &mut deleted).await?;
+    delete_linked(
+        conn,
+        "finding_notes",
+        "finding_id",
+        findings,
+        id,
+        &mut deleted,
+    )
+    .await?;
+    delete_linked(
+        conn,
+        "finding_files",
+        "finding_id",
+        findings,
+        id,
+        &mut deleted,
+    )
+    .await?;
     if let Some(tests) = scope.tests() {
         delete_linked(conn, "test_notes", "test_id", tests, id, &mut deleted).await?;
         delete_linked(conn, "test_files", "test_id", tests, id, &mut deleted).await?;
     }
     if let Some(engagements) = scope.engagements() {
-        delete_linked(conn, "engagement_notes", "engagement_id", engagements, id, &mut deleted)
-            .await?;
-        delete_linked(conn, "engagement_files", "engagement_id", engagements, id, &mut deleted)
-            .await?;
+        delete_linked(
+            conn,
+            "engagement_notes",
+            "engagement_id",
+            engagements,
+            id,
+            &mut deleted,
+        )
+        .await?;
+        delete_linked(
+            conn,
+            "engagement_files",
+            "engagement_id",
+            engagements,
+            id,
+            &mut deleted,
+        )
+        .await?;
     }
     Ok(deleted)
 }

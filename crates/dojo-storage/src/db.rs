@@ -7,7 +7,9 @@ use std::time::Duration;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{
+    Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
+};
 
 use crate::error::{StorageError, StorageResult};
 
@@ -80,8 +82,7 @@ impl Db {
                         redact_url(url)
                     ))
                 })?;
-                Db::connect_postgres(options.application_name("dojo"), config.max_connections)
-                    .await
+                Db::connect_postgres(options.application_name("dojo"), config.max_connections).await
             }
             Some(url) if url.starts_with("sqlite:") => {
                 let path = url
@@ -145,17 +146,20 @@ impl Db {
             options.get_port(),
             options.get_database().unwrap_or_default()
         );
+        // One direct connection first: a pool would only report a time-out, while the
+        // connection says why (refused, unknown database, authentication…).
+        let probe = PgConnection::connect_with(&options).await.map_err(|e| {
+            StorageError::Config(format!(
+                "cannot connect to PostgreSQL at {target}: {}",
+                root_cause(&e)
+            ))
+        })?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
-            .await
-            .map_err(|e| {
-                StorageError::Config(format!(
-                    "cannot connect to PostgreSQL at {target}: {}",
-                    root_cause(&e)
-                ))
-            })?;
+            .await?;
         Ok(Db::Postgres(pool))
     }
 

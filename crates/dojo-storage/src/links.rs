@@ -42,9 +42,11 @@ impl Link {
                 "engagement_presets_id",
                 "network_locations_id",
             ),
-            Link::RiskAcceptanceFindings => {
-                ("risk_acceptance_findings", "risk_acceptance_id", "finding_id")
-            }
+            Link::RiskAcceptanceFindings => (
+                "risk_acceptance_findings",
+                "risk_acceptance_id",
+                "finding_id",
+            ),
             Link::EngagementRiskAcceptance => (
                 "engagement_risk_acceptance",
                 "engagement_id",

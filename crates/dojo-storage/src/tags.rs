@@ -58,10 +58,18 @@ pub async fn get_inherited(conn: &mut Conn, kind: Tagged, id: i64) -> StorageRes
     read(conn, kind, id, true).await
 }
 
-async fn read(conn: &mut Conn, kind: Tagged, id: i64, inherited: bool) -> StorageResult<Vec<String>> {
+async fn read(
+    conn: &mut Conn,
+    kind: Tagged,
+    id: i64,
+    inherited: bool,
+) -> StorageResult<Vec<String>> {
     let (table, column, has_inherited) = kind.table();
     let filter = if has_inherited {
-        format!(" AND l.inherited = {}", if inherited { "TRUE" } else { "FALSE" })
+        format!(
+            " AND l.inherited = {}",
+            if inherited { "TRUE" } else { "FALSE" }
+        )
     } else {
         String::new()
     };
@@ -75,12 +83,22 @@ async fn read(conn: &mut Conn, kind: Tagged, id: i64, inherited: bool) -> Storag
 
 /// Replaces the entity's own tags with `tags`, normalised as DefectDojo does
 /// (comma lists split, lower-cased, duplicates dropped).
-pub async fn set(conn: &mut Conn, kind: Tagged, id: i64, tags: &[String]) -> StorageResult<Vec<String>> {
+pub async fn set(
+    conn: &mut Conn,
+    kind: Tagged,
+    id: i64,
+    tags: &[String],
+) -> StorageResult<Vec<String>> {
     write(conn, kind, id, tags, false).await
 }
 
 /// Replaces the inherited tags of an entity that inherits product tags.
-pub async fn set_inherited(conn: &mut Conn, kind: Tagged, id: i64, tags: &[String]) -> StorageResult<Vec<String>> {
+pub async fn set_inherited(
+    conn: &mut Conn,
+    kind: Tagged,
+    id: i64,
+    tags: &[String],
+) -> StorageResult<Vec<String>> {
     if !kind.table().2 {
         return Ok(Vec::new());
     }
@@ -105,7 +123,9 @@ async fn write(
     } else {
         (
             format!("DELETE FROM {table} WHERE {column} = $1"),
-            format!("INSERT INTO {table} ({column}, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"),
+            format!(
+                "INSERT INTO {table} ({column}, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            ),
         )
     };
     dispatch!(conn, c => {

@@ -37,7 +37,9 @@ impl TestDb {
     /// A migrated PostgreSQL schema of its own, or `None` when no server is configured.
     /// A configured server that cannot be reached fails the test.
     pub async fn postgres() -> Option<TestDb> {
-        let url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.trim().is_empty())?;
+        let url = std::env::var(POSTGRES_ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty())?;
         let schema = format!("dojo_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(&url)
             .await
@@ -53,7 +55,9 @@ impl TestDb {
         let db = Db::connect_postgres(options, 4)
             .await
             .expect("connect to the test schema");
-        db.migrate_unlocked().await.expect("migrate the test schema");
+        db.migrate_unlocked()
+            .await
+            .expect("migrate the test schema");
         Some(TestDb {
             db,
             _dir: None,

@@ -31,7 +31,12 @@ pub async fn find_by_hash(conn: &mut Conn, key_hash: &str) -> StorageResult<Opti
 }
 
 /// Stores the user's token, replacing any earlier one.
-pub async fn replace(conn: &mut Conn, user_id: i64, key_hash: &str, salt: &str) -> StorageResult<StoredToken> {
+pub async fn replace(
+    conn: &mut Conn,
+    user_id: i64,
+    key_hash: &str,
+    salt: &str,
+) -> StorageResult<StoredToken> {
     let now = crate::table::now();
     Ok(dispatch!(conn, c => {
         sqlx::query_as::<_, StoredToken>(
@@ -49,7 +54,12 @@ pub async fn replace(conn: &mut Conn, user_id: i64, key_hash: &str, salt: &str) 
 }
 
 /// Stores a token only if the user has none; returns the token the user now has.
-pub async fn insert_if_absent(conn: &mut Conn, user_id: i64, key_hash: &str, salt: &str) -> StorageResult<StoredToken> {
+pub async fn insert_if_absent(
+    conn: &mut Conn,
+    user_id: i64,
+    key_hash: &str,
+    salt: &str,
+) -> StorageResult<StoredToken> {
     let now = crate::table::now();
     dispatch!(conn, c => {
         sqlx::query(
@@ -64,7 +74,10 @@ pub async fn insert_if_absent(conn: &mut Conn, user_id: i64, key_hash: &str, sal
         .await?;
     });
     let stored = find_for_user(conn, user_id).await?;
-    stored.ok_or(crate::StorageError::NotFound { entity: "api_token", id: user_id })
+    stored.ok_or(crate::StorageError::NotFound {
+        entity: "api_token",
+        id: user_id,
+    })
 }
 
 pub async fn delete_for_user(conn: &mut Conn, user_id: i64) -> StorageResult<bool> {

@@ -95,7 +95,10 @@ async fn product_of_test(conn: &mut Conn, test_id: i64) -> StorageResult<i64> {
         .fetch_optional(&mut *c)
         .await?
     });
-    product.ok_or(crate::StorageError::NotFound { entity: "test", id: test_id })
+    product.ok_or(crate::StorageError::NotFound {
+        entity: "test",
+        id: test_id,
+    })
 }
 
 /// Stores a new finding in its test, with DefectDojo's save-time normalisation.
@@ -231,7 +234,11 @@ pub async fn cwes(conn: &mut Conn, finding_id: i64) -> StorageResult<Vec<String>
 
 /// Replaces the finding's CWEs; accepts `89` or `CWE-89`, drops invalid ones, and
 /// always includes the primary `cwe` of the finding when it is set.
-pub async fn set_cwes(conn: &mut Conn, finding_id: i64, cwes: &[String]) -> StorageResult<Vec<String>> {
+pub async fn set_cwes(
+    conn: &mut Conn,
+    finding_id: i64,
+    cwes: &[String],
+) -> StorageResult<Vec<String>> {
     let primary = get(conn, finding_id).await?.cwe;
     let mut labels: Vec<String> = cwes.iter().filter_map(|c| canonical_cwe(c)).collect();
     if let Some(label) = canonical_cwe(&primary.to_string()) {

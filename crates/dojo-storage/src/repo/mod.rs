@@ -1,6 +1,7 @@
 //! One module per table: the generated row functions plus the queries that table needs.
 
 pub mod alerts;
+pub mod api_tokens;
 pub mod burp_raw_request_responses;
 pub mod check_lists;
 pub mod cicd_infrastructures;
@@ -50,4 +51,3 @@ pub mod tool_types;
 pub mod user_contact_infos;
 pub mod users;
 pub mod vulnerabilities;
-pub mod api_tokens;

@@ -40,7 +40,9 @@ db_test!(product_round_trips_every_field, |db| {
     let stored = products::insert(&mut conn, &written).await.expect("insert");
     assert!(stored.id > 0);
     assert!(stored.created > chrono::Utc::now() - chrono::Duration::minutes(1));
-    let read = products::get(&mut conn, stored.id).await.expect("read back");
+    let read = products::get(&mut conn, stored.id)
+        .await
+        .expect("read back");
     assert_eq!(read, stored);
     assert_eq!(
         Product {
@@ -81,7 +83,10 @@ db_test!(names_of_products_and_types_are_unique, |db| {
         },
     )
     .await;
-    assert!(matches!(again, Err(StorageError::Duplicate { .. })), "{again:?}");
+    assert!(
+        matches!(again, Err(StorageError::Duplicate { .. })),
+        "{again:?}"
+    );
     let twin = products::insert(
         &mut conn,
         &Product {
@@ -92,7 +97,10 @@ db_test!(names_of_products_and_types_are_unique, |db| {
         },
     )
     .await;
-    assert!(matches!(twin, Err(StorageError::Duplicate { .. })), "{twin:?}");
+    assert!(
+        matches!(twin, Err(StorageError::Duplicate { .. })),
+        "{twin:?}"
+    );
 });
 
 db_test!(missing_parent_is_reported, |db| {
@@ -112,7 +120,10 @@ db_test!(missing_parent_is_reported, |db| {
         "{orphan:?}"
     );
     let missing = products::get(&mut conn, 4242).await;
-    assert!(matches!(missing, Err(StorageError::NotFound { id: 4242, .. })));
+    assert!(matches!(
+        missing,
+        Err(StorageError::NotFound { id: 4242, .. })
+    ));
 });
 
 db_test!(engagement_and_test_moves_carry_findings_product, |db| {
@@ -131,7 +142,13 @@ db_test!(engagement_and_test_moves_carry_findings_product, |db| {
     .await
     .expect("move test");
     assert_eq!(moved.engagement_id, b.engagement.id);
-    assert_eq!(findings::get(&mut conn, f.id).await.expect("finding").product_id, b.product.id);
+    assert_eq!(
+        findings::get(&mut conn, f.id)
+            .await
+            .expect("finding")
+            .product_id,
+        b.product.id
+    );
 
     engagements::save(
         &mut conn,
@@ -143,7 +160,13 @@ db_test!(engagement_and_test_moves_carry_findings_product, |db| {
     )
     .await
     .expect("move engagement");
-    assert_eq!(findings::get(&mut conn, f.id).await.expect("finding").product_id, a.product.id);
+    assert_eq!(
+        findings::get(&mut conn, f.id)
+            .await
+            .expect("finding")
+            .product_id,
+        a.product.id
+    );
 });
 
 db_test!(deleting_a_product_type_cascades_to_everything_below, |db| {
@@ -151,92 +174,126 @@ db_test!(deleting_a_product_type_cascades_to_everything_below, |db| {
     let keep = branch(&db, "kept").await;
     let f = finding(&db, a.test.id, a.user.id, "doomed").await;
     let kept = finding(&db, keep.test.id, keep.user.id, "survivor").await;
-    cascade::delete_product_type(&db, a.product_type.id).await.expect("delete");
+    cascade::delete_product_type(&db, a.product_type.id)
+        .await
+        .expect("delete");
     let mut conn = db.conn().await.expect("connection");
-    assert!(products::find(&mut conn, a.product.id).await.expect("query").is_none());
-    assert!(engagements::find(&mut conn, a.engagement.id).await.expect("query").is_none());
-    assert!(tests::find(&mut conn, a.test.id).await.expect("query").is_none());
-    assert!(findings::find(&mut conn, f.id).await.expect("query").is_none());
-    assert!(findings::find(&mut conn, kept.id).await.expect("query").is_some());
+    assert!(products::find(&mut conn, a.product.id)
+        .await
+        .expect("query")
+        .is_none());
+    assert!(engagements::find(&mut conn, a.engagement.id)
+        .await
+        .expect("query")
+        .is_none());
+    assert!(tests::find(&mut conn, a.test.id)
+        .await
+        .expect("query")
+        .is_none());
+    assert!(findings::find(&mut conn, f.id)
+        .await
+        .expect("query")
+        .is_none());
+    assert!(findings::find(&mut conn, kept.id)
+        .await
+        .expect("query")
+        .is_some());
     let missing = cascade::delete_product_type(&db, a.product_type.id).await;
     assert!(matches!(missing, Err(StorageError::NotFound { .. })));
 });
 
-db_test!(deleting_an_original_promotes_the_lowest_surviving_duplicate, |db| {
-    let a = branch(&db, "orig").await;
-    let other_test = test(&db, a.engagement.id, a.test_type.id).await;
-    let original = finding(&db, a.test.id, a.user.id, "sqli").await;
-    let mut conn = db.conn().await.expect("connection");
-    let original = findings::save(
-        &mut conn,
-        &Finding {
-            verified: true,
-            ..original
-        },
-    )
-    .await
-    .expect("verify");
-    links::add(&mut conn, Link::FindingFoundBy, original.id, a.test_type.id)
-        .await
-        .expect("found by");
-    let mut dupes = Vec::new();
-    for title in ["dup one", "dup two", "dup three"] {
-        let d = finding(&db, other_test.id, a.user.id, title).await;
-        let d = findings::save(
+db_test!(
+    deleting_an_original_promotes_the_lowest_surviving_duplicate,
+    |db| {
+        let a = branch(&db, "orig").await;
+        let other_test = test(&db, a.engagement.id, a.test_type.id).await;
+        let original = finding(&db, a.test.id, a.user.id, "sqli").await;
+        let mut conn = db.conn().await.expect("connection");
+        let original = findings::save(
             &mut conn,
             &Finding {
-                duplicate: true,
-                active: false,
-                duplicate_finding_id: Some(original.id),
-                ..d
+                verified: true,
+                ..original
             },
         )
         .await
-        .expect("mark duplicate");
-        dupes.push(d);
-    }
-    let note = notes::insert(
-        &mut conn,
-        &Note {
-            id: 0,
-            note_type_id: None,
-            entry: "to be deleted with the test".into(),
-            date: chrono::Utc::now(),
-            author_id: a.user.id,
-            private: false,
-            edited: false,
-            editor_id: None,
-            edit_time: None,
-        },
-    )
-    .await
-    .expect("note");
-    links::add(&mut conn, Link::FindingNotes, original.id, note.id).await.expect("attach");
-    drop(conn);
+        .expect("verify");
+        links::add(&mut conn, Link::FindingFoundBy, original.id, a.test_type.id)
+            .await
+            .expect("found by");
+        let mut dupes = Vec::new();
+        for title in ["dup one", "dup two", "dup three"] {
+            let d = finding(&db, other_test.id, a.user.id, title).await;
+            let d = findings::save(
+                &mut conn,
+                &Finding {
+                    duplicate: true,
+                    active: false,
+                    duplicate_finding_id: Some(original.id),
+                    ..d
+                },
+            )
+            .await
+            .expect("mark duplicate");
+            dupes.push(d);
+        }
+        let note = notes::insert(
+            &mut conn,
+            &Note {
+                id: 0,
+                note_type_id: None,
+                entry: "to be deleted with the test".into(),
+                date: chrono::Utc::now(),
+                author_id: a.user.id,
+                private: false,
+                edited: false,
+                editor_id: None,
+                edit_time: None,
+            },
+        )
+        .await
+        .expect("note");
+        links::add(&mut conn, Link::FindingNotes, original.id, note.id)
+            .await
+            .expect("attach");
+        drop(conn);
 
-    cascade::delete_test(&db, a.test.id).await.expect("delete test");
+        cascade::delete_test(&db, a.test.id)
+            .await
+            .expect("delete test");
 
-    let mut conn = db.conn().await.expect("connection");
-    let first = findings::get(&mut conn, dupes[0].id).await.expect("new original");
-    assert!(!first.duplicate);
-    assert_eq!(first.duplicate_finding_id, None);
-    assert!(first.active && first.verified && !first.is_mitigated);
-    assert_eq!(
-        links::rights(&mut conn, Link::FindingFoundBy, first.id).await.expect("found by"),
-        vec![a.test_type.id]
-    );
-    for d in &dupes[1..] {
-        let d = findings::get(&mut conn, d.id).await.expect("duplicate");
-        assert!(d.duplicate);
-        assert_eq!(d.duplicate_finding_id, Some(first.id));
+        let mut conn = db.conn().await.expect("connection");
+        let first = findings::get(&mut conn, dupes[0].id)
+            .await
+            .expect("new original");
+        assert!(!first.duplicate);
+        assert_eq!(first.duplicate_finding_id, None);
+        assert!(first.active && first.verified && !first.is_mitigated);
+        assert_eq!(
+            links::rights(&mut conn, Link::FindingFoundBy, first.id)
+                .await
+                .expect("found by"),
+            vec![a.test_type.id]
+        );
+        for d in &dupes[1..] {
+            let d = findings::get(&mut conn, d.id).await.expect("duplicate");
+            assert!(d.duplicate);
+            assert_eq!(d.duplicate_finding_id, Some(first.id));
+        }
+        assert!(notes::find(&mut conn, note.id)
+            .await
+            .expect("query")
+            .is_none());
     }
-    assert!(notes::find(&mut conn, note.id).await.expect("query").is_none());
-});
+);
 
 db_test!(a_referenced_user_cannot_be_deleted, |db| {
     let a = branch(&db, "lead").await;
     finding(&db, a.test.id, a.user.id, "reported").await;
     let mut conn = db.conn().await.expect("connection");
     let refused = dojo_storage::repo::users::delete(&mut conn, a.user.id).await;
-    assert!(matches!(refused, Err(StorageError::InUse { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StorageError::InUse { .. })),
+        "{refused:?}"
+    );
 });

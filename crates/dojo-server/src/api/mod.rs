@@ -1,0 +1,18 @@
+//! `/api/v2/`: DefectDojo's REST API.
+
+mod body;
+mod token_auth;
+
+use axum::routing::post;
+use axum::Router;
+
+pub use body::RequestFields;
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        // DefectDojo's canonical path ends in a slash; clients that omit it are served too.
+        .route("/api/v2/api-token-auth/", post(token_auth::obtain_token))
+        .route("/api/v2/api-token-auth", post(token_auth::obtain_token))
+}

@@ -1,0 +1,129 @@
+//! Command-line interface. Configuration comes only from flags and `DOJO_*`
+//! environment variables (see the README's table).
+
+pub mod logging;
+mod user;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use dojo_server::secret::ServerSecret;
+use dojo_server::{accounts, AppState};
+use dojo_storage::{Db, DbConfig};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dojo",
+    version,
+    about = "Application-security vulnerability manager, API-compatible with DefectDojo"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: logging::LogArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (creates and migrates the database on first start).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// PostgreSQL (postgres://…) or SQLite (sqlite://path) URL; default: SQLite in the data folder.
+    #[arg(long, env = "DOJO_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Folder for the SQLite database, the secret key and uploaded files.
+    #[arg(long, env = "DOJO_DATA_DIR", default_value = "./dojo-data")]
+    pub data_dir: PathBuf,
+    /// Largest number of database connections this process opens.
+    #[arg(long, env = "DOJO_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub max_connections: u32,
+}
+
+impl DbArgs {
+    pub fn config(&self) -> DbConfig {
+        DbConfig {
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            max_connections: self.max_connections,
+        }
+    }
+
+    /// Opens and migrates the database.
+    pub async fn open(&self) -> anyhow::Result<Db> {
+        Ok(Db::open(&self.config()).await?)
+    }
+
+    /// The secret that API token keys derive from.
+    pub fn secret(&self, explicit: Option<&str>) -> anyhow::Result<ServerSecret> {
+        ServerSecret::load(explicit, &self.data_dir).map_err(anyhow::Error::msg)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "DOJO_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Password of the `admin` account created on first start (default: generated and logged once).
+    #[arg(long, env = "DOJO_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Secret for API token keys (at least 32 characters); give every server sharing a database the same one.
+    #[arg(long, env = "DOJO_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => {
+            let db = args.open().await?;
+            let applied = db.applied_migrations().await?;
+            println!(
+                "database is up to date ({} migrations applied)",
+                applied.len()
+            );
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(command) => user::run(command).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let secret = args.db.secret(args.secret_key.as_deref())?;
+    let db = args.db.open().await?;
+    if let Some(password) = accounts::ensure_admin(&db, args.admin_password.as_deref())
+        .await
+        .context("cannot create the admin account")?
+    {
+        tracing::warn!(
+            username = "admin",
+            password = %password,
+            "created the first user; this password is shown only once"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    tracing::info!(
+        database = ?db.backend(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "ready"
+    );
+    dojo_server::serve(listener, AppState { db, secret }).await?;
+    Ok(ExitCode::SUCCESS)
+}
