@@ -2,6 +2,7 @@
 //! environment variables (see the README's table).
 
 pub mod logging;
+mod parse;
 mod user;
 
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Parse a scanner report and print its findings (no database needed).
+    Parse(parse::ParseArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -62,6 +65,19 @@ impl DbArgs {
     /// Opens and migrates the database.
     pub async fn open(&self) -> anyhow::Result<Db> {
         Ok(Db::open(&self.config()).await?)
+    }
+
+    /// Creates the data folder if needed and checks that it takes writes, so that a
+    /// bad folder is reported once, up front, rather than by whatever touches it first.
+    pub fn prepare_data_dir(&self) -> anyhow::Result<()> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data folder {}", dir.display()))?;
+        let probe = dir.join(format!(".write-test-{}", std::process::id()));
+        std::fs::write(&probe, b"")
+            .with_context(|| format!("data folder {} is not writable", dir.display()))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(())
     }
 
     /// The secret that API token keys derive from.
@@ -99,11 +115,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(command) => user::run(command).await,
+        Command::Parse(args) => parse::run(args),
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
+    args.db.prepare_data_dir()?;
     let secret = args.db.secret(args.secret_key.as_deref())?;
     let db = args.db.open().await?;
     if let Some(password) = accounts::ensure_admin(&db, args.admin_password.as_deref())

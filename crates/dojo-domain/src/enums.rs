@@ -5,7 +5,7 @@ use crate::UnknownVariant;
 /// Declares an enum whose variants map one-to-one to DefectDojo's stored strings,
 /// with `as_str`, `FromStr`, `TryFrom<String>`, `Display` and string serde.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident, $kind:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $kind:literal $(, default = $default:ident)? { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
@@ -17,6 +17,14 @@ macro_rules! string_enum {
                 match self { $($name::$variant => $text),+ }
             }
         }
+
+        $(
+            impl Default for $name {
+                fn default() -> Self {
+                    $name::$default
+                }
+            }
+        )?
 
         impl std::str::FromStr for $name {
             type Err = UnknownVariant;
@@ -113,13 +121,13 @@ string_enum!(Origin, "origin" {
     Outsourced => "outsourced",
 });
 
-string_enum!(EngagementStatus, "engagement status" {
+string_enum!(EngagementStatus, "engagement status", default = NotStarted {
     NotStarted => "Not Started", Blocked => "Blocked", Cancelled => "Cancelled",
     Completed => "Completed", InProgress => "In Progress", OnHold => "On Hold",
     Scheduled => "Scheduled", WaitingForResource => "Waiting for Resource",
 });
 
-string_enum!(EngagementType, "engagement type" {
+string_enum!(EngagementType, "engagement type", default = Interactive {
     Interactive => "Interactive", CiCd => "CI/CD",
 });
 
@@ -129,22 +137,22 @@ string_enum!(
     Accept => "A", Avoid => "V", Mitigate => "M", Fix => "F", Transfer => "T",
 });
 
-string_enum!(TestImportType, "import type" {
+string_enum!(TestImportType, "import type", default = Unknown {
     Import => "import", Reimport => "reimport", Unknown => "unknown",
 });
 
-string_enum!(ImportAction, "import action" {
+string_enum!(ImportAction, "import action", default = Created {
     Created => "N", Closed => "C", Reactivated => "R", Untouched => "U",
 });
 
 string_enum!(EndpointParamMethod, "method" { Get => "GET", Post => "POST" });
 
-string_enum!(RegulationCategory, "regulation category" {
+string_enum!(RegulationCategory, "regulation category", default = Other {
     Privacy => "privacy", Finance => "finance", Education => "education", Medical => "medical",
     Corporate => "corporate", Security => "security", Government => "government", Other => "other",
 });
 
-string_enum!(CicdInfrastructureType, "infrastructure type" {
+string_enum!(CicdInfrastructureType, "infrastructure type", default = ScmServer {
     ScmServer => "scm_server", BuildServer => "build_server", Orchestration => "orchestration",
 });
 
@@ -160,7 +168,7 @@ string_enum!(NotificationChannel, "notification channel" {
     Slack => "slack", MsTeams => "msteams", Mail => "mail", Webhooks => "webhooks", Alert => "alert",
 });
 
-string_enum!(WebhookStatus, "webhook status" {
+string_enum!(WebhookStatus, "webhook status", default = Active {
     Active => "active", ActiveTmp => "active_tmp", InactiveTmp => "inactive_tmp",
     InactivePermanent => "inactive_permanent",
 });
@@ -183,7 +191,7 @@ string_enum!(LocationStatus, "location status" {
     RiskAccepted => "RiskAccepted", OutOfScope => "OutOfScope",
 });
 
-string_enum!(FileAccessSize, "size" {
+string_enum!(FileAccessSize, "size", default = Medium {
     Small => "small", Medium => "medium", Large => "large", Thumbnail => "thumbnail",
     Original => "original",
 });
@@ -196,54 +204,6 @@ string_enum!(
     FilePath => "file_path", FindingTitle => "finding_title",
     VulnIdFromTool => "vuln_id_from_tool",
 });
-
-impl Default for EngagementStatus {
-    fn default() -> Self {
-        EngagementStatus::NotStarted
-    }
-}
-
-impl Default for EngagementType {
-    fn default() -> Self {
-        EngagementType::Interactive
-    }
-}
-
-impl Default for TestImportType {
-    fn default() -> Self {
-        TestImportType::Unknown
-    }
-}
-
-impl Default for RegulationCategory {
-    fn default() -> Self {
-        RegulationCategory::Other
-    }
-}
-
-impl Default for CicdInfrastructureType {
-    fn default() -> Self {
-        CicdInfrastructureType::ScmServer
-    }
-}
-
-impl Default for ImportAction {
-    fn default() -> Self {
-        ImportAction::Created
-    }
-}
-
-impl Default for WebhookStatus {
-    fn default() -> Self {
-        WebhookStatus::Active
-    }
-}
-
-impl Default for FileAccessSize {
-    fn default() -> Self {
-        FileAccessSize::Medium
-    }
-}
 
 /// The five roles of DefectDojo's role model, with their fixed database ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,15 +5,9 @@ use crate::UnknownVariant;
 
 string_enum!(
     /// The five severities, spelled exactly as DefectDojo stores them.
-    Severity, "severity" {
+    Severity, "severity", default = Info {
     Critical => "Critical", High => "High", Medium => "Medium", Low => "Low", Info => "Info",
 });
-
-impl Default for Severity {
-    fn default() -> Self {
-        Severity::Info
-    }
-}
 
 impl Severity {
     /// DefectDojo's `numerical_severity`: Critical `S0` … Info `S4`.

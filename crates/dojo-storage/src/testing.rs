@@ -65,6 +65,19 @@ impl TestDb {
         })
     }
 
+    /// A `DOJO_DATABASE_URL` for this database: the SQLite file, or the PostgreSQL URL
+    /// with the schema as search path, for handing to a `dojo` process.
+    pub fn url(&self) -> String {
+        match (&self.postgres, &self._dir) {
+            (Some((url, schema)), _) => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}options=-c%20search_path%3D{schema}")
+            }
+            (None, Some(dir)) => format!("sqlite://{}", dir.path().join("dojo.db").display()),
+            (None, None) => String::new(),
+        }
+    }
+
     /// Closes the pool and drops the PostgreSQL schema (SQLite's folder goes on drop).
     pub async fn cleanup(self) {
         self.db.close().await;
