@@ -1,0 +1,34 @@
+//! Scanner report parsers for Dojo: bytes in, findings out.
+//!
+//! The crate is pure (no database, network or async runtime) so every parser
+//! can be tested against DefectDojo's own output without any setup. Parsers
+//! live in `tools/<dir>.rs`, named after DefectDojo's `dojo/tools/<dir>`, and
+//! are listed in [`registry`].
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+pub mod archive;
+pub mod cvss;
+pub mod endpoint;
+pub mod error;
+pub mod finding;
+pub mod html;
+pub mod registry;
+mod registry_data;
+pub mod render;
+mod tools;
+pub mod util;
+pub mod xml;
+
+pub use endpoint::Endpoint;
+pub use error::ParseError;
+pub use finding::{normalize_severity, Finding, ParseOutput, ParsedTest};
+pub use registry::{
+    all_scan_types, parse, scan_type, scan_type_info, supported_scan_types, DedupAlgorithm,
+    ScanTypeInfo,
+};
+pub use render::{to_json, to_sarif};

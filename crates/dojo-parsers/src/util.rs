@@ -1,0 +1,312 @@
+//! Helpers shared by parsers: lenient JSON access, date parsing, CSV.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use serde_json::Value;
+
+use crate::error::ParseError;
+use crate::xml::decode_text;
+
+/// Parses a JSON report (UTF-8 with or without BOM).
+pub fn parse_json(bytes: &[u8]) -> Result<Value, ParseError> {
+    let text = decode_text(bytes);
+    Ok(serde_json::from_str(text.trim_start_matches('\u{feff}'))?)
+}
+
+/// Parses newline-delimited JSON (one object per line), skipping blanks.
+pub fn parse_json_lines(bytes: &[u8]) -> Result<Vec<Value>, ParseError> {
+    let text = decode_text(bytes);
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str(l).map_err(ParseError::from))
+        .collect()
+}
+
+/// Lenient accessors: reports are loosely typed, and missing or oddly typed
+/// fields should degrade to `None` rather than fail the whole import.
+pub trait JsonExt {
+    fn get_path(&self, path: &str) -> Option<&Value>;
+    /// A string field, or a number/bool rendered as text; blank is `None`.
+    fn str_at(&self, path: &str) -> Option<String>;
+    fn i64_at(&self, path: &str) -> Option<i64>;
+    fn f64_at(&self, path: &str) -> Option<f64>;
+    fn bool_at(&self, path: &str) -> Option<bool>;
+    fn arr_at(&self, path: &str) -> &[Value];
+}
+
+impl JsonExt for Value {
+    fn get_path(&self, path: &str) -> Option<&Value> {
+        path.split('.').try_fold(self, |v, k| v.get(k))
+    }
+
+    fn str_at(&self, path: &str) -> Option<String> {
+        self.get_path(path).and_then(scalar_string)
+    }
+
+    fn i64_at(&self, path: &str) -> Option<i64> {
+        match self.get_path(path)? {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn f64_at(&self, path: &str) -> Option<f64> {
+        match self.get_path(path)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    fn bool_at(&self, path: &str) -> Option<bool> {
+        match self.get_path(path)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => parse_bool(s),
+            Value::Number(n) => n.as_i64().map(|i| i != 0),
+            _ => None,
+        }
+    }
+
+    fn arr_at(&self, path: &str) -> &[Value] {
+        match self.get_path(path) {
+            Some(Value::Array(a)) => a,
+            _ => &[],
+        }
+    }
+}
+
+/// Text of a scalar JSON value; blank strings, null, arrays and objects are `None`.
+pub fn scalar_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+        _ => None,
+    }
+}
+
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "t" => Some(true),
+        "false" | "no" | "n" | "0" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses the date formats scanners use, keeping the calendar day written in
+/// the report (no time-zone conversion, as DefectDojo keeps the offset).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    parse_datetime(s).map(|dt| dt.date())
+}
+
+/// Like [`parse_date`] with the time of day when the report gives one.
+pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.naive_local());
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc2822(s) {
+        return Some(dt.naive_local());
+    }
+    const TZ_FORMATS: &[&str] = &[
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%a %b %d %H:%M:%S %z %Y",
+    ];
+    for f in TZ_FORMATS {
+        if let Ok(dt) = DateTime::parse_from_str(s, f) {
+            return Some(dt.naive_local());
+        }
+    }
+    const FORMATS: &[&str] = &[
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%Y %H:%M",
+        "%d/%m/%Y %H:%M:%S",
+        "%a %b %d %H:%M:%S %Y",
+        "%a, %d %b %Y %H:%M:%S",
+        "%d %b %Y %H:%M:%S",
+        "%b %d, %Y %H:%M:%S",
+        "%b %d, %Y, %I:%M:%S %p",
+        "%Y%m%dT%H%M%S",
+        "%A, %B %d, %Y %I:%M:%S %p",
+    ];
+    for f in FORMATS {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(dt);
+        }
+    }
+    const DATE_FORMATS: &[&str] = &[
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%m/%d/%Y",
+        "%d/%m/%Y",
+        "%d.%m.%Y",
+        "%d %b %Y",
+        "%d %B %Y",
+        "%b %d, %Y",
+        "%B %d, %Y",
+        "%b %d %Y",
+        "%Y%m%d",
+        "%d-%m-%Y",
+        "%d-%b-%Y",
+    ];
+    for f in DATE_FORMATS {
+        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+            return d.and_hms_opt(0, 0, 0);
+        }
+    }
+    // Timestamps with trailing zone names ("... UTC") or fractional noise:
+    // fall back to a leading ISO day.
+    let head: String = s.chars().take(10).collect();
+    if let Ok(d) = NaiveDate::parse_from_str(&head, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0);
+    }
+    None
+}
+
+/// Reads a CSV report into header-keyed rows. Headers keep their spaces, as
+/// Python's DictReader does, so a stray " Url" column is not "Url".
+pub fn read_csv(bytes: &[u8], delimiter: u8) -> Result<Vec<Vec<(String, String)>>, ParseError> {
+    let text = decode_text(bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec?;
+        let row = headers
+            .iter()
+            .cloned()
+            .zip(rec.iter().map(str::to_string))
+            .collect();
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Looks up a CSV cell by header name.
+pub fn cell<'a>(row: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    row.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A non-blank CSV cell.
+pub fn cell_opt(row: &[(String, String)], name: &str) -> Option<String> {
+    cell(row, name)
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
+}
+
+/// Parses "CWE-79", "79" or "cwe-79: text" into 79.
+pub fn parse_cwe(s: &str) -> Option<u32> {
+    let t = s.trim();
+    let t = t
+        .strip_prefix("CWE-")
+        .or_else(|| t.strip_prefix("cwe-"))
+        .or_else(|| t.strip_prefix("CWE"))
+        .unwrap_or(t)
+        .trim_start();
+    let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Every `CVE-YYYY-NNNN…` identifier in a text, in order.
+pub fn find_cves(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("CVE-") {
+        let tail = rest.get(i + 4..).unwrap_or_default();
+        let year: String = tail.chars().take_while(char::is_ascii_digit).collect();
+        let after = tail.get(year.len()..).unwrap_or_default();
+        let num: String = after
+            .strip_prefix('-')
+            .map(|a| a.chars().take_while(char::is_ascii_digit).collect())
+            .unwrap_or_default();
+        if year.len() == 4 && (4..=7).contains(&num.len()) {
+            out.push(format!("CVE-{year}-{num}"));
+        }
+        rest = tail;
+    }
+    out
+}
+
+/// Python's `str.title()` for a single word: "HIGH" → "High".
+pub fn title_case(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let mut c = lower.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Truncates to at most `max` characters (DefectDojo's title column is 511).
+pub fn truncate_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// Strips HTML tags and decodes the common entities, for fields that scanners
+/// fill with HTML fragments.
+pub fn strip_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_keep_the_written_day() {
+        let d = |s| parse_date(s).map(|d| d.to_string());
+        assert_eq!(
+            d("2021-03-04T23:30:00-05:00").as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(d("2021-03-04 10:00:00").as_deref(), Some("2021-03-04"));
+        assert_eq!(d("03/04/2021").as_deref(), Some("2021-03-04"));
+        assert_eq!(
+            d("Thu, 04 Mar 2021 10:00:00 GMT").as_deref(),
+            Some("2021-03-04")
+        );
+        assert_eq!(d("nonsense"), None);
+    }
+
+    #[test]
+    fn cwe_forms() {
+        assert_eq!(parse_cwe("CWE-79"), Some(79));
+        assert_eq!(parse_cwe("89"), Some(89));
+        assert_eq!(parse_cwe("x"), None);
+    }
+}
