@@ -1400,6 +1400,156 @@ entity! {
 }
 
 entity! {
+    /// The CWE catalogue (reference data).
+    #[derive(Default)]
+    pub struct Cwe {
+        pub id: Id,
+        pub number: i64,
+        pub url: String,
+        pub description: String,
+    }
+}
+
+entity! {
+    #[derive(Default)]
+    pub struct ReportType {
+        pub id: Id,
+        pub name: String,
+    }
+}
+
+entity! {
+    #[derive(Default)]
+    pub struct NetworkLocations {
+        pub id: Id,
+        pub location: String,
+    }
+}
+
+entity! {
+    /// Review states of tracked files.
+    pub struct ObjectsReview {
+        pub id: Id,
+        pub name: String,
+        pub created: DateTime<Utc>,
+    }
+}
+
+entity! {
+    /// A tracked file or folder of a product.
+    pub struct ObjectsProduct {
+        pub id: Id,
+        pub product_id: Id,
+        pub name: Option<String>,
+        pub path: Option<String>,
+        pub folder: Option<String>,
+        pub artifact: Option<String>,
+        pub review_status_id: Id,
+        pub created: DateTime<Utc>,
+    }
+}
+
+entity! {
+    #[derive(Default)]
+    pub struct ToolProductSettings {
+        pub id: Id,
+        pub name: String,
+        pub description: Option<String>,
+        pub url: Option<String>,
+        pub product_id: Id,
+        pub tool_configuration_id: Option<Id>,
+        pub tool_project_id: Option<String>,
+    }
+}
+
+entity! {
+    pub struct ToolProductHistory {
+        pub id: Id,
+        /// The tool product settings this run belongs to (DefectDojo's `product`).
+        pub product_id: Id,
+        pub last_scan: DateTime<Utc>,
+        pub succesfull: bool,
+        pub configuration_details: Option<String>,
+    }
+}
+
+entity! {
+    /// A benchmark catalogue such as OWASP ASVS 4.0.3.
+    pub struct BenchmarkType {
+        pub id: Id,
+        pub name: String,
+        pub version: String,
+        pub benchmark_source: BenchmarkSource,
+        pub enabled: bool,
+        pub created: DateTime<Utc>,
+        pub updated: DateTime<Utc>,
+    }
+}
+
+entity! {
+    pub struct BenchmarkCategory {
+        pub id: Id,
+        pub type_id: Id,
+        pub name: String,
+        pub objective: String,
+        #[serde(rename = "references")]
+        pub refs: Option<String>,
+        pub enabled: bool,
+        pub created: DateTime<Utc>,
+        pub updated: DateTime<Utc>,
+    }
+}
+
+entity! {
+    pub struct BenchmarkRequirement {
+        pub id: Id,
+        pub category_id: Id,
+        pub objective_number: Option<String>,
+        pub objective: String,
+        #[serde(rename = "references")]
+        pub refs: Option<String>,
+        pub level_1: bool,
+        pub level_2: bool,
+        pub level_3: bool,
+        pub enabled: bool,
+        pub created: DateTime<Utc>,
+        pub updated: DateTime<Utc>,
+    }
+}
+
+entity! {
+    /// A product's result for one benchmark requirement.
+    pub struct BenchmarkProduct {
+        pub id: Id,
+        pub product_id: Id,
+        pub control_id: Id,
+        pub pass_fail: bool,
+        pub enabled: bool,
+        pub created: DateTime<Utc>,
+        pub updated: DateTime<Utc>,
+    }
+}
+
+entity! {
+    pub struct BenchmarkProductSummary {
+        pub id: Id,
+        pub product_id: Id,
+        pub benchmark_type_id: Id,
+        pub desired_level: AsvsLevel,
+        pub current_level: Option<String>,
+        pub asvs_level_1_benchmark: i64,
+        pub asvs_level_1_score: i64,
+        pub asvs_level_2_benchmark: i64,
+        pub asvs_level_2_score: i64,
+        pub asvs_level_3_benchmark: i64,
+        pub asvs_level_3_score: i64,
+        pub publish: bool,
+        pub created: DateTime<Utc>,
+        pub updated: DateTime<Utc>,
+    }
+}
+
+entity! {
     /// The singleton of system-wide settings (row id 1).
     pub struct SystemSettings {
         pub id: Id,

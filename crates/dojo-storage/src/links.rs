@@ -20,6 +20,9 @@ pub enum Link {
     EngagementFiles,
     TestFiles,
     FindingFiles,
+    BenchmarkRequirementCwe,
+    BenchmarkProductNotes,
+    ToolProductSettingsNotes,
 }
 
 impl Link {
@@ -61,6 +64,19 @@ impl Link {
             Link::EngagementFiles => ("engagement_files", "engagement_id", "file_upload_id"),
             Link::TestFiles => ("test_files", "test_id", "file_upload_id"),
             Link::FindingFiles => ("finding_files", "finding_id", "file_upload_id"),
+            Link::BenchmarkRequirementCwe => (
+                "benchmark_requirement_cwe",
+                "benchmark_requirement_id",
+                "cwe_id",
+            ),
+            Link::BenchmarkProductNotes => {
+                ("benchmark_product_notes", "benchmark_product_id", "notes_id")
+            }
+            Link::ToolProductSettingsNotes => (
+                "tool_product_settings_notes",
+                "tool_product_settings_id",
+                "notes_id",
+            ),
         }
     }
 }

@@ -37,6 +37,17 @@ impl TestDb {
     /// A migrated PostgreSQL schema of its own, or `None` when no server is configured.
     /// A configured server that cannot be reached fails the test.
     pub async fn postgres() -> Option<TestDb> {
+        let test_db = TestDb::postgres_unmigrated().await?;
+        test_db
+            .db
+            .migrate_unlocked()
+            .await
+            .expect("migrate the test schema");
+        Some(test_db)
+    }
+
+    /// An empty PostgreSQL schema of its own (for tests of migrating itself).
+    pub async fn postgres_unmigrated() -> Option<TestDb> {
         let url = std::env::var(POSTGRES_ENV)
             .ok()
             .filter(|u| !u.trim().is_empty())?;

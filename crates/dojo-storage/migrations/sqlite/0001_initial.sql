@@ -941,6 +941,95 @@ CREATE TABLE jira_issue (
     jira_change DATETIME
 );
 
+CREATE TABLE cwe (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    number BIGINT NOT NULL UNIQUE,
+    url TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE benchmark_type (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    benchmark_source TEXT NOT NULL DEFAULT 'OWASP ASVS',
+    enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    created DATETIME NOT NULL,
+    updated DATETIME NOT NULL
+);
+
+CREATE TABLE benchmark_category (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type_id BIGINT NOT NULL REFERENCES benchmark_type (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    objective TEXT NOT NULL DEFAULT '',
+    refs TEXT,
+    enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    created DATETIME NOT NULL,
+    updated DATETIME NOT NULL
+);
+
+CREATE TABLE benchmark_requirement (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    category_id BIGINT NOT NULL REFERENCES benchmark_category (id) ON DELETE CASCADE,
+    objective_number TEXT,
+    objective TEXT NOT NULL DEFAULT '',
+    refs TEXT,
+    level_1 BOOLEAN NOT NULL DEFAULT FALSE,
+    level_2 BOOLEAN NOT NULL DEFAULT FALSE,
+    level_3 BOOLEAN NOT NULL DEFAULT FALSE,
+    enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    created DATETIME NOT NULL,
+    updated DATETIME NOT NULL
+);
+
+CREATE TABLE benchmark_requirement_cwe (
+    benchmark_requirement_id BIGINT NOT NULL REFERENCES benchmark_requirement (id) ON DELETE CASCADE,
+    cwe_id BIGINT NOT NULL REFERENCES cwe (id) ON DELETE CASCADE,
+    PRIMARY KEY (benchmark_requirement_id, cwe_id)
+);
+
+CREATE TABLE benchmark_product (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id BIGINT NOT NULL REFERENCES product (id) ON DELETE CASCADE,
+    control_id BIGINT NOT NULL REFERENCES benchmark_requirement (id) ON DELETE CASCADE,
+    pass_fail BOOLEAN NOT NULL DEFAULT FALSE,
+    enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    created DATETIME NOT NULL,
+    updated DATETIME NOT NULL,
+    UNIQUE (product_id, control_id)
+);
+
+CREATE TABLE benchmark_product_notes (
+    benchmark_product_id BIGINT NOT NULL REFERENCES benchmark_product (id) ON DELETE CASCADE,
+    notes_id BIGINT NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+    PRIMARY KEY (benchmark_product_id, notes_id)
+);
+
+CREATE TABLE benchmark_product_summary (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id BIGINT NOT NULL REFERENCES product (id) ON DELETE CASCADE,
+    benchmark_type_id BIGINT NOT NULL REFERENCES benchmark_type (id) ON DELETE CASCADE,
+    desired_level TEXT NOT NULL DEFAULT 'Level 1',
+    current_level TEXT DEFAULT 'None',
+    asvs_level_1_benchmark BIGINT NOT NULL DEFAULT 0,
+    asvs_level_1_score BIGINT NOT NULL DEFAULT 0,
+    asvs_level_2_benchmark BIGINT NOT NULL DEFAULT 0,
+    asvs_level_2_score BIGINT NOT NULL DEFAULT 0,
+    asvs_level_3_benchmark BIGINT NOT NULL DEFAULT 0,
+    asvs_level_3_score BIGINT NOT NULL DEFAULT 0,
+    publish BOOLEAN NOT NULL DEFAULT FALSE,
+    created DATETIME NOT NULL,
+    updated DATETIME NOT NULL,
+    UNIQUE (product_id, benchmark_type_id)
+);
+
+CREATE TABLE tool_product_settings_notes (
+    tool_product_settings_id BIGINT NOT NULL REFERENCES tool_product_settings (id) ON DELETE CASCADE,
+    notes_id BIGINT NOT NULL REFERENCES notes (id) ON DELETE CASCADE,
+    PRIMARY KEY (tool_product_settings_id, notes_id)
+);
+
 -- Many-to-many links. Tags: one link table per taggable entity; `inherited` marks the
 -- product tags pushed down by tag inheritance.
 CREATE TABLE product_tags (
