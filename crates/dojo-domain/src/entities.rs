@@ -1332,7 +1332,6 @@ entity! {
 }
 
 entity! {
-    #[derive(Default)]
     pub struct JiraInstance {
         pub id: Id,
         pub configuration_name: String,
@@ -1359,7 +1358,6 @@ entity! {
 }
 
 entity! {
-    #[derive(Default)]
     pub struct JiraProject {
         pub id: Id,
         pub jira_instance_id: Option<Id>,
@@ -1381,6 +1379,60 @@ entity! {
         pub product_jira_sla_notification: bool,
         pub risk_acceptance_expiration_notification: bool,
         pub enabled: bool,
+    }
+}
+
+impl Default for JiraInstance {
+    fn default() -> Self {
+        Self {
+            id: 0,
+            configuration_name: String::new(),
+            url: String::new(),
+            username: String::new(),
+            password: String::new(),
+            default_issue_type: JiraIssueType::Bug.as_str().to_owned(),
+            issue_template_dir: None,
+            epic_name_id: 0,
+            open_status_key: 0,
+            close_status_key: 0,
+            info_mapping_severity: String::new(),
+            low_mapping_severity: String::new(),
+            medium_mapping_severity: String::new(),
+            high_mapping_severity: String::new(),
+            critical_mapping_severity: String::new(),
+            finding_text: None,
+            accepted_mapping_resolution: None,
+            false_positive_mapping_resolution: None,
+            global_jira_sla_notification: true,
+            finding_jira_sync: false,
+        }
+    }
+}
+
+impl Default for JiraProject {
+    fn default() -> Self {
+        Self {
+            id: 0,
+            jira_instance_id: None,
+            project_key: String::new(),
+            product_id: None,
+            engagement_id: None,
+            issue_template_dir: None,
+            component: String::new(),
+            custom_fields: None,
+            close_transition_fields: None,
+            reopen_transition_fields: None,
+            default_assignee: None,
+            jira_labels: None,
+            add_vulnerability_id_to_jira_label: false,
+            push_all_issues: false,
+            enable_engagement_epic_mapping: false,
+            epic_issue_type_name: "Epic".to_owned(),
+            push_notes: false,
+            product_jira_sla_notification: false,
+            risk_acceptance_expiration_notification: false,
+            enabled: true,
+        }
     }
 }
 

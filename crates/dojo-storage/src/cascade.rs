@@ -1,5 +1,5 @@
-//! Deleting the hierarchy (product type → product → engagement → test → finding)
-//! as DefectDojo does (domain.md §24). The database's ON DELETE rules remove the
+//! Deleting the hierarchy (product type → product → engagement → test → finding,
+//! and test types, which take their tests along) as DefectDojo does (domain.md §24). The database's ON DELETE rules remove the
 //! rows below; this module does what they cannot:
 //!
 //! * a duplicate cluster whose original is deleted but whose duplicates survive gets
@@ -10,7 +10,7 @@
 //!
 //! Everything runs in one transaction.
 
-use crate::repo::{engagements, findings, product_types, products, tests};
+use crate::repo::{engagements, findings, product_types, products, test_types, tests};
 use crate::{Conn, Db, StorageResult};
 
 /// What a delete removed that lives outside the database.
@@ -23,6 +23,7 @@ pub struct Deleted {
 /// The findings a delete removes, as SQL over bind `$1`.
 #[derive(Debug, Clone, Copy)]
 enum Scope {
+    TestType,
     ProductType,
     Product,
     Engagement,
@@ -33,6 +34,9 @@ enum Scope {
 impl Scope {
     fn findings(self) -> &'static str {
         match self {
+            Scope::TestType => {
+                "SELECT id FROM finding WHERE test_id IN (SELECT id FROM test WHERE test_type_id = $1)"
+            }
             Scope::ProductType => {
                 "SELECT id FROM finding WHERE product_id IN (SELECT id FROM product WHERE prod_type_id = $1)"
             }
@@ -47,6 +51,7 @@ impl Scope {
 
     fn tests(self) -> Option<&'static str> {
         match self {
+            Scope::TestType => Some("SELECT id FROM test WHERE test_type_id = $1"),
             Scope::ProductType => Some(
                 "SELECT t.id FROM test t JOIN engagement e ON e.id = t.engagement_id JOIN product p ON p.id = e.product_id WHERE p.prod_type_id = $1",
             ),
@@ -66,9 +71,19 @@ impl Scope {
             ),
             Scope::Product => Some("SELECT id FROM engagement WHERE product_id = $1"),
             Scope::Engagement => Some("SELECT id FROM engagement WHERE id = $1"),
-            Scope::Test | Scope::Finding => None,
+            Scope::TestType | Scope::Test | Scope::Finding => None,
         }
     }
+}
+
+/// Deleting a test type deletes the tests of that type (DefectDojo's CASCADE).
+pub async fn delete_test_type(db: &Db, id: i64) -> StorageResult<Deleted> {
+    let mut tx = db.begin().await?;
+    test_types::get(&mut tx, id).await?;
+    let deleted = prepare(&mut tx, Scope::TestType, id).await?;
+    test_types::delete_row(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(deleted)
 }
 
 pub async fn delete_product_type(db: &Db, id: i64) -> StorageResult<Deleted> {

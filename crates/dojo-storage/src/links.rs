@@ -69,9 +69,11 @@ impl Link {
                 "benchmark_requirement_id",
                 "cwe_id",
             ),
-            Link::BenchmarkProductNotes => {
-                ("benchmark_product_notes", "benchmark_product_id", "notes_id")
-            }
+            Link::BenchmarkProductNotes => (
+                "benchmark_product_notes",
+                "benchmark_product_id",
+                "notes_id",
+            ),
             Link::ToolProductSettingsNotes => (
                 "tool_product_settings_notes",
                 "tool_product_settings_id",

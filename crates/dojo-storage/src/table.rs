@@ -45,9 +45,11 @@ macro_rules! table {
             });
             #[allow(unused_variables, reason = "tables without timestamps do not use it")]
             let now = $crate::table::now();
+            #[allow(unused_imports, reason = "only tables with instants use the first")]
+            use $crate::table::{PassThrough as _, TruncateInstant as _};
             dispatch!(conn, c => {
                 let query = sqlx::query_as::<_, $ty>(SQL.as_str());
-                $(let query = query.bind(&value.$col);)+
+                $(let query = query.bind((&$crate::table::BindValue(&value.$col)).for_bind());)+
                 $(let query = { let _ = stringify!($ic); query.bind(now) };)*
                 $(let query = { let _ = stringify!($ac); query.bind(now) };)*
                 Ok(query.fetch_one(&mut *c).await?)
@@ -64,9 +66,11 @@ macro_rules! table {
             });
             #[allow(unused_variables, reason = "tables without timestamps do not use it")]
             let now = $crate::table::now();
+            #[allow(unused_imports, reason = "only tables with instants use the first")]
+            use $crate::table::{PassThrough as _, TruncateInstant as _};
             let row = dispatch!(conn, c => {
                 let query = sqlx::query_as::<_, $ty>(SQL.as_str()).bind(value.id);
-                $(let query = query.bind(&value.$col);)+
+                $(let query = query.bind((&$crate::table::BindValue(&value.$col)).for_bind());)+
                 $(let query = { let _ = stringify!($ac); query.bind(now) };)*
                 query.fetch_optional(&mut *c).await?
             });
@@ -127,6 +131,48 @@ macro_rules! table {
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// A column value on its way to a bind. Instants are cut to microseconds, as
+/// PostgreSQL stores them, so that SQLite (which would keep nanoseconds in its text)
+/// returns the same value; everything else passes by reference unchanged.
+///
+/// The choice is made by method resolution at each (concrete) call site: the
+/// `TruncateInstant` impls match `BindValue<instant>` without auto-referencing, so
+/// they win over `PassThrough`, which needs one more `&`.
+pub struct BindValue<'a, T>(pub &'a T);
+
+pub trait TruncateInstant {
+    type Out;
+    fn for_bind(&self) -> Self::Out;
+}
+
+impl TruncateInstant for BindValue<'_, chrono::DateTime<chrono::Utc>> {
+    type Out = chrono::DateTime<chrono::Utc>;
+    fn for_bind(&self) -> Self::Out {
+        use chrono::SubsecRound;
+        self.0.trunc_subsecs(6)
+    }
+}
+
+impl TruncateInstant for BindValue<'_, Option<chrono::DateTime<chrono::Utc>>> {
+    type Out = Option<chrono::DateTime<chrono::Utc>>;
+    fn for_bind(&self) -> Self::Out {
+        use chrono::SubsecRound;
+        self.0.map(|instant| instant.trunc_subsecs(6))
+    }
+}
+
+pub trait PassThrough {
+    type Out;
+    fn for_bind(&self) -> Self::Out;
+}
+
+impl<'a, T> PassThrough for &BindValue<'a, T> {
+    type Out = &'a T;
+    fn for_bind(&self) -> &'a T {
+        self.0
+    }
 }
 
 pub(crate) fn insert_sql(table: &str, columns: &[&str]) -> String {

@@ -1,7 +1,9 @@
 //! Databases for tests: each test gets its own, so tests run in parallel.
 //!
 //! SQLite: a file in a fresh temporary folder. PostgreSQL (only when
-//! `DOJO_TEST_DATABASE_URL` is set): a fresh schema in that database, dropped at the end.
+//! `DOJO_TEST_DATABASE_URL` is set): a fresh schema in that database, migrated, and
+//! dropped at the end. (A database per test cloned from a template was tried and was
+//! slower: every DROP DATABASE forces a checkpoint.)
 //! [`db_test!`](crate::db_test) writes one test per database from one body.
 
 use std::str::FromStr;
@@ -14,10 +16,27 @@ use crate::{Db, DbConfig};
 /// The environment variable naming the PostgreSQL database tests may use.
 pub const POSTGRES_ENV: &str = "DOJO_TEST_DATABASE_URL";
 
+enum Place {
+    Sqlite(tempfile::TempDir),
+    /// (server URL, schema created for the test)
+    PostgresSchema(String, String),
+}
+
 pub struct TestDb {
     pub db: Db,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
+    place: Place,
+}
+
+fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+async fn admin_connection(url: &str) -> PgConnection {
+    PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL refuses: {e}"))
 }
 
 impl TestDb {
@@ -29,8 +48,7 @@ impl TestDb {
             .expect("open the SQLite test database");
         TestDb {
             db,
-            _dir: Some(dir),
-            postgres: None,
+            place: Place::Sqlite(dir),
         }
     }
 
@@ -48,13 +66,9 @@ impl TestDb {
 
     /// An empty PostgreSQL schema of its own (for tests of migrating itself).
     pub async fn postgres_unmigrated() -> Option<TestDb> {
-        let url = std::env::var(POSTGRES_ENV)
-            .ok()
-            .filter(|u| !u.trim().is_empty())?;
+        let url = postgres_url()?;
         let schema = format!("dojo_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL refuses: {e}"));
+        let mut admin = admin_connection(&url).await;
         sqlx::query(&format!("CREATE SCHEMA {schema}"))
             .execute(&mut admin)
             .await
@@ -66,35 +80,30 @@ impl TestDb {
         let db = Db::connect_postgres(options, 4)
             .await
             .expect("connect to the test schema");
-        db.migrate_unlocked()
-            .await
-            .expect("migrate the test schema");
         Some(TestDb {
             db,
-            _dir: None,
-            postgres: Some((url, schema)),
+            place: Place::PostgresSchema(url, schema),
         })
     }
 
-    /// A `DOJO_DATABASE_URL` for this database: the SQLite file, or the PostgreSQL URL
-    /// with the schema as search path, for handing to a `dojo` process.
+    /// A `DOJO_DATABASE_URL` for this database, for handing to a `dojo` process: the
+    /// SQLite file, or the PostgreSQL URL with the schema as search path.
     pub fn url(&self) -> String {
-        match (&self.postgres, &self._dir) {
-            (Some((url, schema)), _) => {
+        match &self.place {
+            Place::PostgresSchema(url, schema) => {
                 let separator = if url.contains('?') { '&' } else { '?' };
                 format!("{url}{separator}options=-c%20search_path%3D{schema}")
             }
-            (None, Some(dir)) => format!("sqlite://{}", dir.path().join("dojo.db").display()),
-            (None, None) => String::new(),
+            Place::Sqlite(dir) => format!("sqlite://{}", dir.path().join("dojo.db").display()),
         }
     }
 
     /// Closes the pool and drops the PostgreSQL schema (SQLite's folder goes on drop).
     pub async fn cleanup(self) {
         self.db.close().await;
-        if let Some((url, schema)) = &self.postgres {
+        if let Place::PostgresSchema(url, schema) = &self.place {
             if let Ok(mut admin) = PgConnection::connect(url).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                     .execute(&mut admin)
                     .await;
                 let _ = admin.close().await;

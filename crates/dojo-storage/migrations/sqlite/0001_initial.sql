@@ -55,14 +55,14 @@ CREATE TABLE user_contact_info (
 -- One API token per user. Only a SHA-256 of the key is stored; the key itself is
 -- derived from the server secret and `salt` so it can be handed out again.
 CREATE TABLE api_token (
-    user_id BIGINT PRIMARY KEY REFERENCES dojo_user (id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL PRIMARY KEY REFERENCES dojo_user (id) ON DELETE CASCADE,
     key_hash TEXT NOT NULL UNIQUE,
     salt TEXT NOT NULL,
     created DATETIME NOT NULL
 );
 
 CREATE TABLE role (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
     is_owner BOOLEAN NOT NULL DEFAULT FALSE
 );
@@ -298,6 +298,36 @@ CREATE TABLE check_list (
     other TEXT NOT NULL DEFAULT 'none'
 );
 
+CREATE TABLE tool_type (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT
+);
+
+CREATE TABLE tool_configuration (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    description TEXT,
+    url TEXT,
+    tool_type_id BIGINT NOT NULL REFERENCES tool_type (id) ON DELETE CASCADE,
+    authentication_type TEXT,
+    extras TEXT,
+    username TEXT,
+    password TEXT,
+    auth_title TEXT,
+    ssh TEXT,
+    api_key TEXT
+);
+
+CREATE TABLE product_api_scan_configuration (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id BIGINT NOT NULL REFERENCES product (id) ON DELETE CASCADE,
+    tool_configuration_id BIGINT NOT NULL REFERENCES tool_configuration (id) ON DELETE CASCADE,
+    service_key_1 TEXT,
+    service_key_2 TEXT,
+    service_key_3 TEXT
+);
+
 CREATE TABLE test (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     engagement_id BIGINT NOT NULL REFERENCES engagement (id) ON DELETE CASCADE,
@@ -314,7 +344,7 @@ CREATE TABLE test (
     build_id TEXT,
     commit_hash TEXT,
     branch_tag TEXT,
-    api_scan_configuration_id BIGINT,
+    api_scan_configuration_id BIGINT REFERENCES product_api_scan_configuration (id) ON DELETE CASCADE,
     created DATETIME NOT NULL,
     updated DATETIME NOT NULL
 );
@@ -703,7 +733,7 @@ CREATE TABLE dojo_meta (
 );
 
 CREATE TABLE system_settings (
-    id BIGINT PRIMARY KEY CHECK (id = 1),
+    id BIGINT NOT NULL PRIMARY KEY CHECK (id = 1),
     enable_deduplication BOOLEAN NOT NULL DEFAULT FALSE,
     delete_duplicates BOOLEAN NOT NULL DEFAULT FALSE,
     max_dupes BIGINT DEFAULT 10,
@@ -833,36 +863,6 @@ CREATE TABLE objects_product (
     artifact TEXT,
     review_status_id BIGINT NOT NULL REFERENCES objects_review (id) ON DELETE CASCADE,
     created DATETIME NOT NULL
-);
-
-CREATE TABLE tool_type (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    description TEXT
-);
-
-CREATE TABLE tool_configuration (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    description TEXT,
-    url TEXT,
-    tool_type_id BIGINT NOT NULL REFERENCES tool_type (id) ON DELETE CASCADE,
-    authentication_type TEXT,
-    extras TEXT,
-    username TEXT,
-    password TEXT,
-    auth_title TEXT,
-    ssh TEXT,
-    api_key TEXT
-);
-
-CREATE TABLE product_api_scan_configuration (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    product_id BIGINT NOT NULL REFERENCES product (id) ON DELETE CASCADE,
-    tool_configuration_id BIGINT NOT NULL REFERENCES tool_configuration (id) ON DELETE CASCADE,
-    service_key_1 TEXT,
-    service_key_2 TEXT,
-    service_key_3 TEXT
 );
 
 CREATE TABLE tool_product_settings (

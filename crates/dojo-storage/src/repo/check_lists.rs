@@ -69,7 +69,11 @@ pub async fn add_finding(
 }
 
 /// The findings related to one category of the check list.
-pub async fn findings(conn: &mut Conn, check_list_id: i64, category: &str) -> StorageResult<Vec<i64>> {
+pub async fn findings(
+    conn: &mut Conn,
+    check_list_id: i64,
+    category: &str,
+) -> StorageResult<Vec<i64>> {
     check_category(category)?;
     Ok(dispatch!(conn, c => {
         sqlx::query_scalar::<_, i64>(

@@ -15,7 +15,9 @@ pub async fn list(conn: &mut Conn) -> StorageResult<Vec<Role>> {
         .map(|(id, name, is_owner)| {
             Role::from_id(id)
                 .filter(|role| role.name() == name && role.is_owner() == is_owner)
-                .ok_or_else(|| StorageError::Refused(format!("unexpected role row {id} \"{name}\"")))
+                .ok_or_else(|| {
+                    StorageError::Refused(format!("unexpected role row {id} \"{name}\""))
+                })
         })
         .collect()
 }

@@ -15,5 +15,5 @@ table! {
     set_on_insert: [],
     set_on_write: [],
     update: pub update,
-    delete: pub delete,
+    delete: pub(crate) delete_row,
 }

@@ -3,4 +3,11 @@
 
 mod support;
 
+mod enums;
 mod hierarchy;
+mod migrations;
+mod reference;
+mod relations;
+mod round_trips;
+mod timestamps;
+mod uniqueness;

@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 use dojo_domain::entities::{Engagement, Finding, Product, ProductType, Test, TestType, User};
 use dojo_domain::Severity;
-use dojo_storage::repo::{engagements, findings, product_types, products, test_types, tests, users};
+use dojo_storage::repo::{
+    engagements, findings, product_types, products, test_types, tests, users,
+};
 use dojo_storage::Db;
 
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -137,4 +139,141 @@ pub async fn branch(db: &Db, prefix: &str) -> Branch {
         test_type,
         test,
     }
+}
+
+/// An instant with microseconds (the precision both databases keep).
+pub fn at(
+    y: i32,
+    m: u32,
+    d: u32,
+    h: u32,
+    min: u32,
+    s: u32,
+    micros: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc
+        .with_ymd_and_hms(y, m, d, h, min, s)
+        .single()
+        .expect("valid instant")
+        + chrono::Duration::microseconds(i64::from(micros))
+}
+
+/// Runs raw SQL (no binds) straight on the pool, for rows the repositories refuse to write.
+pub async fn execute(db: &Db, sql: &str) {
+    match db {
+        Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+    }
+    .unwrap_or_else(|e| panic!("raw SQL {sql}: {e}"));
+}
+
+/// The text of one column read with raw SQL binding `id` as `$1`; `None` for NULL.
+pub async fn text_of(db: &Db, sql: &str, id: i64) -> Option<String> {
+    match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar::<_, Option<String>>(sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_scalar::<_, Option<String>>(sql)
+                .bind(id)
+                .fetch_one(pool)
+                .await
+        }
+    }
+    .unwrap_or_else(|e| panic!("raw SQL {sql}: {e}"))
+}
+
+/// One integer read with raw SQL (no binds).
+pub async fn count_of(db: &Db, sql: &str) -> i64 {
+    match db {
+        Db::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+        Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+    }
+    .unwrap_or_else(|e| panic!("raw SQL {sql}: {e}"))
+}
+
+pub async fn note(db: &Db, author_id: i64, entry: &str) -> dojo_domain::entities::Note {
+    let mut conn = db.conn().await.expect("connection");
+    dojo_storage::repo::notes::insert(
+        &mut conn,
+        &dojo_domain::entities::Note {
+            id: 0,
+            note_type_id: None,
+            entry: entry.into(),
+            date: chrono::Utc::now(),
+            author_id,
+            private: false,
+            edited: false,
+            editor_id: None,
+            edit_time: None,
+        },
+    )
+    .await
+    .expect("insert note")
+}
+
+pub async fn file_upload(db: &Db, title: &str, path: &str) -> dojo_domain::entities::FileUpload {
+    let mut conn = db.conn().await.expect("connection");
+    dojo_storage::repo::file_uploads::insert(
+        &mut conn,
+        &dojo_domain::entities::FileUpload {
+            id: 0,
+            title: title.into(),
+            file: path.into(),
+        },
+    )
+    .await
+    .expect("insert file upload")
+}
+
+pub async fn endpoint(db: &Db, product_id: i64, host: &str) -> dojo_domain::entities::Endpoint {
+    let mut conn = db.conn().await.expect("connection");
+    dojo_storage::repo::endpoints::insert(
+        &mut conn,
+        &dojo_domain::entities::Endpoint {
+            protocol: Some("https".into()),
+            host: Some(host.into()),
+            product_id: Some(product_id),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("insert endpoint")
+}
+
+/// Asserts that every serialised field of `value` differs from `baseline`, except `skip`
+/// (ids, timestamps the database sets): a round trip then checks each column.
+pub fn assert_every_field_differs<T: serde::Serialize>(value: &T, baseline: &T, skip: &[&str]) {
+    let value = serde_json::to_value(value).expect("serialise value");
+    let baseline = serde_json::to_value(baseline).expect("serialise baseline");
+    let (Some(value), Some(baseline)) = (value.as_object(), baseline.as_object()) else {
+        panic!("entities serialise as objects");
+    };
+    for (field, v) in value {
+        if field == "id" || skip.contains(&field.as_str()) {
+            continue;
+        }
+        assert_ne!(
+            Some(v),
+            baseline.get(field),
+            "field {field} still holds its default"
+        );
+    }
+}
+
+pub async fn group(db: &Db, name: &str) -> dojo_domain::entities::Group {
+    let mut conn = db.conn().await.expect("connection");
+    dojo_storage::repo::groups::insert(
+        &mut conn,
+        &dojo_domain::entities::Group {
+            name: name.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("insert group")
 }
