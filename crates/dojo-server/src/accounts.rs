@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn usernames_follow_django() {
-        assert!(valid_username("alice.o'neil".trim_end_matches("'neil")));
+        assert!(valid_username("alice.o"));
         assert!(valid_username("ci-bot+import@example.com"));
         assert!(!valid_username(""));
         assert!(!valid_username("has space"));

@@ -78,6 +78,12 @@ impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::NotFound { .. } => ApiError::NotFound,
+            // Rule violations are the client's to fix: 400 with the reason.
+            StorageError::Duplicate { .. }
+            | StorageError::InUse { .. }
+            | StorageError::MissingReference { .. }
+            | StorageError::Invalid { .. }
+            | StorageError::Refused(_) => ApiError::field("non_field_errors", err.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -93,5 +99,51 @@ impl From<AccountError> for ApiError {
             }
             other => ApiError::field("non_field_errors", other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+
+    async fn render(error: ApiError) -> (StatusCode, serde_json::Value) {
+        let response = error.into_response();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn storage_rule_violations_are_400_and_causes_of_500_stay_private() {
+        let (status, body) = render(
+            StorageError::Duplicate {
+                constraint: "product_name_key".into(),
+            }
+            .into(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["non_field_errors"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already exists"));
+        let (status, body) = render(
+            StorageError::NotFound {
+                entity: "product",
+                id: 3,
+            }
+            .into(),
+        )
+        .await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::NOT_FOUND, json!({ "detail": "Not found." }))
+        );
+        let (status, body) = render(ApiError::Internal("password=hunter2 in a query".into())).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body, json!({ "detail": "A server error occurred." }));
     }
 }

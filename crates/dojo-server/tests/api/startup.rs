@@ -20,7 +20,9 @@ async fn concurrent_starts_migrate_once_and_create_one_admin() {
         let config = config.clone();
         tokio::spawn(async move {
             let db = Db::open(&config).await.expect("open and migrate");
-            let password = accounts::ensure_admin(&db, None).await.expect("ensure admin");
+            let password = accounts::ensure_admin(&db, None)
+                .await
+                .expect("ensure admin");
             (db, password)
         })
     });
@@ -31,10 +33,20 @@ async fn concurrent_starts_migrate_once_and_create_one_admin() {
         generated += usize::from(password.is_some());
         pools.push(db);
     }
-    assert_eq!(generated, 1, "exactly one server reports the new admin's password");
+    assert_eq!(
+        generated, 1,
+        "exactly one server reports the new admin's password"
+    );
     let mut conn = pools[0].conn().await.expect("connection");
     assert_eq!(users::count(&mut conn).await.expect("count"), 1);
-    assert_eq!(pools[0].applied_migrations().await.expect("migrations").len(), 1);
+    assert_eq!(
+        pools[0]
+            .applied_migrations()
+            .await
+            .expect("migrations")
+            .len(),
+        1
+    );
     drop(conn);
     for db in &pools {
         db.close().await;
