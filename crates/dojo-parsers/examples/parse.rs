@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     };
     if args.contains(&"--list") {
         for t in dojo_parsers::supported_scan_types() {
-            println!("{}\t{}", t.name, t.parser_dir);
+            println!("{}", t.name);
         }
         return ExitCode::SUCCESS;
     }

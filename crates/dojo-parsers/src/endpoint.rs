@@ -190,10 +190,14 @@ impl fmt::Display for Endpoint {
         // DefectDojo cannot normalise a host that is not a valid DNS name or
         // IP (e.g. "my_host") and falls back to plain concatenation, which
         // keeps the port even when it is the scheme's default.
-        let normal_host = host.starts_with('[')
+        // A '#' inside the query or a '?'/'#' inside the path cannot be
+        // rebuilt into a URL either, with the same fallback.
+        let normal_host = (host.starts_with('[')
             || host
                 .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.'))
+            && !self.query.as_deref().is_some_and(|q| q.contains('#'))
+            && !self.path.as_deref().is_some_and(|p| p.contains(['?', '#']));
         if !normal_host {
             if let Some(p) = &self.protocol {
                 write!(f, "{p}://")?;

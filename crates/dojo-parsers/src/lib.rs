@@ -22,6 +22,7 @@ mod registry_data;
 pub mod render;
 mod tools;
 pub mod util;
+pub mod xlsx;
 pub mod xml;
 
 pub use endpoint::Endpoint;

@@ -257,6 +257,48 @@ pub fn title_case(s: &str) -> String {
     }
 }
 
+/// Python's `textwrap.shorten(s, width)`: whitespace collapses, words may
+/// break after a hyphen, and a cut text ends in " [...]".
+pub fn shorten(s: &str, width: usize) -> String {
+    shorten_with(s, width, " [...]")
+}
+
+/// [`shorten`] with another placeholder, appended right after the last word.
+pub fn shorten_with(s: &str, width: usize, marker: &str) -> String {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let joined = words.join(" ");
+    if joined.chars().count() <= width {
+        return joined;
+    }
+    let limit = width.saturating_sub(marker.len());
+    // Candidate cut points: ends of words and positions right after a
+    // hyphen between letters, as textwrap's word splitter allows.
+    let chars: Vec<char> = joined.chars().collect();
+    let mut best = 0;
+    for i in 1..=chars.len().min(limit) {
+        let prev = chars.get(i - 1).copied().unwrap_or(' ');
+        let next = chars.get(i).copied();
+        let word_end = prev != ' ' && matches!(next, None | Some(' '));
+        // textwrap only splits "ab-cd": two letters before, letters after.
+        let letter = |j: usize| chars.get(j).is_some_and(|c| c.is_alphabetic());
+        let hyphen = prev == '-'
+            && i >= 3
+            && letter(i - 2)
+            && letter(i - 3)
+            && letter(i)
+            && (letter(i + 1) || (chars.get(i + 1) == Some(&'-') && letter(i + 2)));
+        if word_end || hyphen {
+            best = i;
+        }
+    }
+    if best == 0 {
+        return marker.trim_start().to_string();
+    }
+    let mut out: String = chars.iter().take(best).collect();
+    out.push_str(marker);
+    out
+}
+
 /// Truncates to at most `max` characters (DefectDojo's title column is 511).
 pub fn truncate_chars(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
@@ -281,6 +323,74 @@ pub fn strip_html(s: &str) -> String {
         .replace("&#39;", "'")
         .replace("&nbsp;", " ")
         .replace("&amp;", "&")
+}
+
+/// Python's `repr()` of a JSON value: DefectDojo builds some ids by
+/// formatting a parsed dict, so matching ids needs the same spelling.
+pub fn py_repr(v: &Value) -> String {
+    fn quote(s: &str) -> String {
+        let q = if s.contains('\'') && !s.contains('"') {
+            '"'
+        } else {
+            '\''
+        };
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push(q);
+        for c in s.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c == q => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push(q);
+        out
+    }
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => quote(s),
+        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter()
+                .map(|(k, v)| format!("{}: {}", quote(k), py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Decodes `%XX` escapes; invalid escapes stay as written and invalid UTF-8
+/// becomes U+FFFD.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            if let Some(v) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -308,5 +418,23 @@ mod tests {
         assert_eq!(parse_cwe("CWE-79"), Some(79));
         assert_eq!(parse_cwe("89"), Some(89));
         assert_eq!(parse_cwe("x"), None);
+    }
+
+    #[test]
+    fn py_repr_matches_python() {
+        let v: Value = serde_json::json!({"a": [1, true, null], "b": "it's"});
+        assert_eq!(py_repr(&v), "{'a': [1, True, None], 'b': \"it's\"}");
+    }
+
+    #[test]
+    fn percent_decode_keeps_bad_escapes() {
+        assert_eq!(percent_decode("a%3db%2"), "a=b%2");
+        assert_eq!(percent_decode("%zz%20"), "%zz ");
+    }
+
+    #[test]
+    fn shorten_with_plain_placeholder() {
+        assert_eq!(shorten_with("CVE-1: libxml2 - 2", 10, "..."), "CVE-1:...");
+        assert_eq!(shorten_with(&"x".repeat(300), 200, "..."), "...");
     }
 }

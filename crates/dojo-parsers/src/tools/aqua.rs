@@ -48,6 +48,19 @@ fn tree(t: &Value, items: &mut Vec<(String, Finding)>) {
                 upsert(items, key, item(resource, vuln));
             }
         }
+    } else if let Some(Value::Array(results)) = t.get("result") {
+        // Aqua REST API v2 export: each entry is a vulnerability carrying
+        // its resource.
+        for vuln in results {
+            let resource = vuln.get("resource").unwrap_or(&Value::Null);
+            let key = format!(
+                "{}{}{}",
+                resource.str_at("cpe").unwrap_or_default(),
+                vuln.str_at("name").unwrap_or_else(|| "None".into()),
+                resource.str_at("path").unwrap_or_default()
+            );
+            upsert(items, key, item(resource, vuln));
+        }
     } else {
         for cve in t.arr_at("cves") {
             let key = format!(

@@ -5,7 +5,7 @@
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_cwe, parse_date};
+use crate::util::{parse_cwe, parse_date, percent_decode};
 use crate::xml::{self, Element};
 
 const SEVERITIES: &[&str] = &["Info", "Low", "Medium", "High", "Critical"];
@@ -72,28 +72,6 @@ fn from_purl(purl: &str) -> (Option<String>, Option<String>) {
         (false, None) => Some(percent_decode(&namespace)),
     };
     (full.filter(|s| !s.is_empty()), version)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            if let Some(v) = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn component(dep: &Element) -> (Option<String>, Option<String>) {

@@ -81,7 +81,7 @@ fn censor_hashes(path: &str) -> String {
     out
 }
 
-fn advisory(node: &Value) -> Finding {
+pub(crate) fn advisory(node: &Value) -> Finding {
     let severity = match node.str_at("severity").as_deref() {
         Some("low") => "Low",
         Some("moderate") => "Medium",

@@ -85,44 +85,6 @@ fn message(data: &Value, rule: Option<&Value>) -> Option<String> {
     data.get("text").and_then(Value::as_str).map(str::to_string)
 }
 
-/// Python's `textwrap.shorten(s, width)`: whitespace collapses, words may
-/// break after a hyphen, and a cut text ends in " [...]".
-fn shorten(s: &str, width: usize) -> String {
-    let words: Vec<&str> = s.split_whitespace().collect();
-    let joined = words.join(" ");
-    if joined.chars().count() <= width {
-        return joined;
-    }
-    let marker = " [...]";
-    let limit = width.saturating_sub(marker.len());
-    // Candidate cut points: ends of words and positions right after a
-    // hyphen between letters, as textwrap's word splitter allows.
-    let chars: Vec<char> = joined.chars().collect();
-    let mut best = 0;
-    for i in 1..=chars.len().min(limit) {
-        let prev = chars.get(i - 1).copied().unwrap_or(' ');
-        let next = chars.get(i).copied();
-        let word_end = prev != ' ' && matches!(next, None | Some(' '));
-        // textwrap only splits "ab-cd": two letters before, letters after.
-        let letter = |j: usize| chars.get(j).is_some_and(|c| c.is_alphabetic());
-        let hyphen = prev == '-'
-            && i >= 3
-            && letter(i - 2)
-            && letter(i - 3)
-            && letter(i)
-            && (letter(i + 1) || (chars.get(i + 1) == Some(&'-') && letter(i + 2)));
-        if word_end || hyphen {
-            best = i;
-        }
-    }
-    if best == 0 {
-        return marker.trim_start().to_string();
-    }
-    let mut out: String = chars.iter().take(best).collect();
-    out.push_str(marker);
-    out
-}
-
 fn title(result: &Value, rule: Option<&Value>) -> Result<String, ParseError> {
     let mut t = result.get("message").and_then(|m| message(m, rule));
     if t.is_none() {
@@ -137,7 +99,7 @@ fn title(result: &Value, rule: Option<&Value>) -> Result<String, ParseError> {
         }
     }
     let t = t.ok_or_else(|| ParseError::invalid("SARIF result without any title text"))?;
-    Ok(shorten(&t, 150))
+    Ok(crate::util::shorten(&t, 150))
 }
 
 fn snippet(location: Option<&Value>) -> Option<String> {
