@@ -124,10 +124,17 @@ pub async fn delete_test(db: &Db, id: i64) -> StorageResult<Deleted> {
 
 pub async fn delete_finding(db: &Db, id: i64) -> StorageResult<Deleted> {
     let mut tx = db.begin().await?;
-    findings::get(&mut tx, id).await?;
-    let deleted = prepare(&mut tx, Scope::Finding, id).await?;
-    findings::delete_row(&mut tx, id).await?;
+    let deleted = delete_finding_in(&mut tx, id).await?;
     tx.commit().await?;
+    Ok(deleted)
+}
+
+/// Deletes a finding inside the caller's transaction (e.g. an import trimming
+/// excess duplicates).
+pub async fn delete_finding_in(conn: &mut Conn, id: i64) -> StorageResult<Deleted> {
+    findings::get(conn, id).await?;
+    let deleted = prepare(conn, Scope::Finding, id).await?;
+    findings::delete_row(conn, id).await?;
     Ok(deleted)
 }
 

@@ -7,6 +7,7 @@ mod table;
 mod db;
 mod error;
 
+pub mod bulk;
 pub mod cascade;
 pub mod links;
 pub mod repo;
@@ -15,5 +16,5 @@ pub mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use db::{Backend, Conn, Db, DbConfig, Tx};
+pub use db::{Backend, Conn, Db, DbConfig, RawConn, Tx};
 pub use error::{StorageError, StorageResult};

@@ -9,11 +9,12 @@
 //!
 //! [`Conn`]: crate::Conn
 
+#[macro_export]
 macro_rules! dispatch {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn.raw() {
-            $crate::db::RawConn::Sqlite($c) => $body,
-            $crate::db::RawConn::Postgres($c) => $body,
+            $crate::RawConn::Sqlite($c) => $body,
+            $crate::RawConn::Postgres($c) => $body,
         }
     };
 }
@@ -75,6 +76,36 @@ macro_rules! table {
                 query.fetch_optional(&mut *c).await?
             });
             row.ok_or($crate::StorageError::NotFound { entity: $table, id: value.id })
+        }
+
+        /// Inserts many rows at once, keeping each value's `id` (see
+        /// [`crate::bulk::allocate_ids`]); timestamps are set to now. One statement per
+        /// chunk of rows, so the number of statements grows with batches, not rows.
+        #[allow(dead_code, reason = "only tables written in bulk use it")]
+        pub async fn insert_many(
+            conn: &mut $crate::Conn,
+            values: &[$ty],
+        ) -> $crate::StorageResult<()> {
+            const COLUMNS: &[&str] =
+                &["id", $(stringify!($col),)+ $(stringify!($ic),)* $(stringify!($ac),)*];
+            #[allow(unused_variables, reason = "tables without timestamps do not use it")]
+            let now = $crate::table::now();
+            #[allow(unused_imports, reason = "only tables with instants use the first")]
+            use $crate::table::{PassThrough as _, TruncateInstant as _};
+            for chunk in values.chunks($crate::bulk::rows_per_statement(COLUMNS.len())) {
+                let sql = $crate::bulk::insert_values_sql($table, COLUMNS, chunk.len(), "");
+                dispatch!(conn, c => {
+                    let mut query = sqlx::query(&sql);
+                    for value in chunk {
+                        query = query.bind(value.id);
+                        $(query = query.bind((&$crate::table::BindValue(&value.$col)).for_bind());)+
+                        $(query = { let _ = stringify!($ic); query.bind(now) };)*
+                        $(query = { let _ = stringify!($ac); query.bind(now) };)*
+                    }
+                    query.execute(&mut *c).await?;
+                });
+            }
+            Ok(())
         }
 
         pub async fn find(

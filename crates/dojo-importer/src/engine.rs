@@ -1,0 +1,678 @@
+//! Import and reimport (workflows §a, §b): one transaction each, with every
+//! write done in bulk.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveTime, Utc};
+use dojo_domain::entities::{SlaConfiguration, Test, TestType};
+use dojo_domain::{ImportAction, Severity, TestImportType};
+use dojo_parsers::{DedupAlgorithm, ParseOutput, ScanTypeInfo};
+use dojo_storage::bulk::{self, Param};
+use dojo_storage::{repo, settings, Conn, Db};
+
+use crate::context::{self, Context};
+use crate::dedup::{self, DedupRow};
+use crate::error::{ImportError, ImportResult};
+use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
+use crate::stats;
+use crate::write::{self, Prepared, Stamp};
+
+/// The scan type of a request, or the 400 DefectDojo gives for an unknown one.
+pub fn scan_type(name: &str) -> ImportResult<&'static ScanTypeInfo> {
+    match dojo_parsers::scan_type(name) {
+        Some(info) => Ok(info),
+        None if dojo_parsers::scan_type_info(name).is_some() => Err(ImportError::field(
+            "scan_type",
+            format!("\"{name}\" is a DefectDojo scan type that Dojo cannot read yet."),
+        )),
+        None => Err(ImportError::field(
+            "scan_type",
+            format!("\"{name}\" is not a valid choice."),
+        )),
+    }
+}
+
+/// Parses the report off the async runtime; a malformed report is a 400.
+pub async fn parse_report(
+    info: &'static ScanTypeInfo,
+    request: &ImportRequest,
+) -> ImportResult<ParseOutput> {
+    let Some(report) = request.report.clone() else {
+        return Err(ImportError::field(
+            "file",
+            format!("Uploading a Report File is required for {}", info.name),
+        ));
+    };
+    let name = info.name;
+    tokio::task::spawn_blocking(move || dojo_parsers::parse(name, &report.file_name, &report.bytes))
+        .await
+        .map_err(|e| ImportError::Report(format!("the parser stopped: {e}")))?
+        .map_err(|e| ImportError::Report(e.to_string()))
+}
+
+/// Findings of a report, severity-normalised and filtered by the minimum severity.
+pub(crate) fn report_findings(
+    parsed: ParseOutput,
+    minimum: Severity,
+) -> ImportResult<Vec<(dojo_parsers::Finding, Severity)>> {
+    let mut out = Vec::with_capacity(parsed.finding_count());
+    for test in parsed.tests {
+        for finding in test.findings {
+            let severity = Severity::normalise(&finding.severity).map_err(|_| {
+                ImportError::Report(format!(
+                    "Finding \"{}\" has the severity \"{}\", which is none of Info, Low, Medium, High, Critical",
+                    finding.title, finding.severity
+                ))
+            })?;
+            if write::meets_minimum(severity, minimum) {
+                out.push((finding, severity));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The Test_Type of a report (workflows a.3 step 2): get-or-create by name.
+async fn test_type(
+    conn: &mut Conn,
+    info: &ScanTypeInfo,
+    parsed: &ParseOutput,
+) -> ImportResult<TestType> {
+    let mut name = info.name.to_owned();
+    if info.multi_test {
+        if let Some(reported) = parsed
+            .tests
+            .first()
+            .and_then(|t| t.test_type.as_deref().or(t.name.as_deref()))
+            .filter(|t| !t.is_empty() && *t != info.name)
+        {
+            name = if reported.ends_with(&format!(" ({})", info.name))
+                || format!("{reported} Scan") == info.name
+            {
+                if format!("{reported} Scan") == info.name {
+                    info.name.to_owned()
+                } else {
+                    reported.to_owned()
+                }
+            } else {
+                format!("{reported} Scan ({})", info.name)
+            };
+        }
+    }
+    bulk::insert_rows(
+        conn,
+        "test_type",
+        &[
+            "name",
+            "static_tool",
+            "dynamic_tool",
+            "active",
+            "dynamically_generated",
+        ],
+        &[vec![
+            name.clone().into(),
+            false.into(),
+            false.into(),
+            true.into(),
+            true.into(),
+        ]],
+        "ON CONFLICT (name) DO NOTHING",
+    )
+    .await?;
+    let found: Vec<TestType> = bulk::fetch_all(
+        conn,
+        "SELECT * FROM test_type WHERE name = $1",
+        &[name.into()],
+    )
+    .await?;
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| ImportError::Report("the test type could not be created".into()))
+}
+
+pub(crate) async fn environment_id(conn: &mut Conn, request: &ImportRequest) -> ImportResult<i64> {
+    let name = request
+        .environment
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .unwrap_or("Development");
+    let found: Vec<(i64,)> = bulk::fetch_all(
+        conn,
+        "SELECT id FROM development_environment WHERE name = $1",
+        &[name.into()],
+    )
+    .await?;
+    if let Some((id,)) = found.into_iter().next() {
+        return Ok(id);
+    }
+    if !request.auto_create_context && name != "Development" {
+        return Err(ImportError::Report(format!(
+            "Environment named {name} does not exist."
+        )));
+    }
+    Ok(repo::development_environments::insert(
+        conn,
+        &dojo_domain::entities::DevelopmentEnvironment {
+            id: 0,
+            name: name.to_owned(),
+        },
+    )
+    .await?
+    .id)
+}
+
+pub(crate) async fn sla_of(
+    conn: &mut Conn,
+    sla_configuration_id: i64,
+) -> ImportResult<SlaConfiguration> {
+    Ok(repo::sla_configurations::get(conn, sla_configuration_id).await?)
+}
+
+/// `import_settings` of the Test_Import (domain §16).
+fn import_settings(request: &ImportRequest) -> serde_json::Value {
+    serde_json::json!({
+        "active": request.active,
+        "verified": request.verified,
+        "minimum_severity": request.minimum_severity.as_str(),
+        "close_old_findings": request.close_old_findings,
+        "close_old_findings_product_scope": request.close_old_findings_product_scope,
+        "push_to_jira": request.push_to_jira,
+        "tags": request.tags,
+        "scan_date": request.scan_date.map(|d| d.to_string()),
+        "service": request.service,
+        "do_not_reactivate": request.do_not_reactivate,
+        "apply_tags_to_findings": request.apply_tags_to_findings,
+        "apply_tags_to_endpoints": request.apply_tags_to_endpoints,
+        "group_by": request.group_by,
+        "create_finding_groups_for_all_findings": request.create_finding_groups_for_all_findings,
+        "endpoint_to_add": request.endpoint_to_add,
+    })
+}
+
+pub(crate) async fn record_import(
+    conn: &mut Conn,
+    test_id: i64,
+    kind: TestImportType,
+    request: &ImportRequest,
+    actions: &[(i64, ImportAction)],
+    now: DateTime<Utc>,
+) -> ImportResult<i64> {
+    let record = repo::test_imports::insert(
+        conn,
+        &dojo_domain::entities::TestImport {
+            id: 0,
+            test_id,
+            import_settings: Some(sqlx::types::Json(import_settings(request))),
+            import_type: kind,
+            version: request.version.clone(),
+            build_id: request.build_id.clone(),
+            commit_hash: request.commit_hash.clone(),
+            branch_tag: request.branch_tag.clone(),
+            created: now,
+            modified: now,
+        },
+    )
+    .await?;
+    let rows: Vec<Vec<Param>> = actions
+        .iter()
+        .map(|(finding, action)| {
+            vec![
+                record.id.into(),
+                (*finding).into(),
+                action.as_str().into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    bulk::insert_rows(
+        conn,
+        "test_import_finding_action",
+        &[
+            "test_import_id",
+            "finding_id",
+            "action",
+            "created",
+            "modified",
+        ],
+        &rows,
+        "ON CONFLICT DO NOTHING",
+    )
+    .await?;
+    Ok(record.id)
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct PostProcessed {
+    pub duplicates: usize,
+    pub deleted_files: Vec<String>,
+}
+
+/// Runs de-duplication (or false-positive history) on newly written findings.
+pub(crate) async fn post_process(
+    conn: &mut Conn,
+    product_id: i64,
+    info: &ScanTypeInfo,
+    test_type_id: i64,
+    new_ids: &[i64],
+    severities: &HashMap<i64, String>,
+) -> ImportResult<PostProcessed> {
+    let system = settings::load(conn).await?;
+    let mut done = PostProcessed::default();
+    if new_ids.is_empty() {
+        return Ok(done);
+    }
+    let batch: Vec<DedupRow> = dedup::rows_by_id(conn, new_ids).await?;
+    if system.enable_deduplication {
+        let marked =
+            dedup::deduplicate(conn, product_id, &batch, info.dedup_algorithm, test_type_id)
+                .await?;
+        if system.delete_duplicates {
+            if let Some(max) = system.max_dupes.filter(|m| *m >= 0) {
+                let mut originals: Vec<i64> = marked.iter().map(|m| m.original).collect();
+                originals.sort_unstable();
+                originals.dedup();
+                done.deleted_files = trim_duplicates(conn, &originals, max).await?;
+            }
+        }
+        done.duplicates = marked.len();
+    } else if system.false_positive_history {
+        dedup::false_positive_history(conn, product_id, &batch, info.dedup_algorithm, severities)
+            .await?;
+    }
+    Ok(done)
+}
+
+/// Deletes the oldest duplicates of each original beyond `max` (workflows c.7).
+async fn trim_duplicates(
+    conn: &mut Conn,
+    originals: &[i64],
+    max: i64,
+) -> ImportResult<Vec<String>> {
+    let rows: Vec<(i64, i64)> = bulk::fetch_in(conn, &[], originals, |list| {
+        format!(
+            "SELECT id, duplicate_finding_id FROM finding WHERE duplicate_finding_id IN ({list}) \
+             ORDER BY duplicate_finding_id, date DESC, id DESC"
+        )
+    })
+    .await?;
+    let mut seen: HashMap<i64, i64> = HashMap::new();
+    let mut excess: Vec<i64> = Vec::new();
+    for (id, original) in rows {
+        let count = seen.entry(original).or_insert(0);
+        *count += 1;
+        if *count > max {
+            excess.push(id);
+        }
+    }
+    let mut files = Vec::new();
+    for id in excess.into_iter().take(200) {
+        files.extend(
+            dojo_storage::cascade::delete_finding_in(conn, id)
+                .await?
+                .files,
+        );
+    }
+    Ok(files)
+}
+
+/// Closes findings that are no longer reported (workflows a.3 step 5, b.2 step 9).
+/// Returns the closed ids.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the close step's inputs are all distinct"
+)]
+pub(crate) async fn close_findings(
+    conn: &mut Conn,
+    ids: &[i64],
+    actor: &Actor,
+    when: DateTime<Utc>,
+    now: DateTime<Utc>,
+    note: &str,
+) -> ImportResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let current: Vec<(i64, Option<DateTime<Utc>>)> = bulk::fetch_in(conn, &[], ids, |list| {
+        format!("SELECT id, mitigated FROM finding WHERE id IN ({list})")
+    })
+    .await?;
+    let updates: Vec<(i64, Vec<Param>)> = current
+        .iter()
+        .map(|(id, mitigated)| {
+            (
+                *id,
+                vec![
+                    false.into(),
+                    true.into(),
+                    Param::from(Some(mitigated.unwrap_or(when))),
+                    Param::Int(Some(actor.user_id)),
+                    false.into(),
+                    Param::from(Some(now)),
+                    Param::from(Some(now)),
+                ],
+            )
+        })
+        .collect();
+    bulk::update_rows(
+        conn,
+        "finding",
+        &[
+            "active",
+            "is_mitigated",
+            "mitigated",
+            "mitigated_by_id",
+            "risk_accepted",
+            "last_status_update",
+            "updated",
+        ],
+        &updates,
+    )
+    .await?;
+    let fixed = [Param::from(now), Param::Int(Some(actor.user_id))];
+    let statuses: Vec<(i64,)> = bulk::fetch_in(conn, &fixed, ids, |list| {
+        format!(
+            "UPDATE endpoint_status SET mitigated = TRUE, mitigated_time = $1, mitigated_by_id = $2, \
+             last_modified = $1 WHERE mitigated = FALSE AND false_positive = FALSE \
+             AND out_of_scope = FALSE AND risk_accepted = FALSE AND finding_id IN ({list}) RETURNING id"
+        )
+    })
+    .await?;
+    drop(statuses);
+    let _: Vec<(i64,)> = bulk::fetch_in(conn, &[], ids, |list| {
+        format!("DELETE FROM risk_acceptance_findings WHERE finding_id IN ({list}) RETURNING finding_id")
+    })
+    .await?;
+    let notes: Vec<(i64, String)> = ids.iter().map(|id| (*id, note.to_owned())).collect();
+    write::add_notes(conn, &notes, actor.user_id, now).await?;
+    Ok(())
+}
+
+pub(crate) fn scan_instant(request: &ImportRequest, now: DateTime<Utc>) -> DateTime<Utc> {
+    request
+        .scan_date
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        .unwrap_or(now)
+}
+
+/// Stamps the test (and a CI/CD engagement) with the scan's end and build metadata.
+pub(crate) async fn touch_test(
+    conn: &mut Conn,
+    test: &mut Test,
+    context: &mut Context,
+    request: &ImportRequest,
+    now: DateTime<Utc>,
+) -> ImportResult<()> {
+    let scan_time = scan_instant(request, now);
+    if scan_time > test.target_end {
+        test.target_end = scan_time;
+    }
+    for (field, value) in [
+        (&mut test.version, &request.version),
+        (&mut test.build_id, &request.build_id),
+        (&mut test.branch_tag, &request.branch_tag),
+        (&mut test.commit_hash, &request.commit_hash),
+    ] {
+        // DefectDojo skips whitespace-only values but stores an absent one as "".
+        let value = value.clone().unwrap_or_default();
+        if value.is_empty() || !value.trim().is_empty() {
+            *field = Some(value);
+        }
+    }
+    test.percent_complete = Some(100);
+    *test = repo::tests::save(conn, test).await?;
+    if context.engagement.engagement_type == dojo_domain::EngagementType::CiCd {
+        let day = scan_time.date_naive();
+        if day > context.engagement.target_end {
+            context.engagement.target_end = day;
+            context.engagement = repo::engagements::save(conn, &context.engagement).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `POST /api/v2/import-scan/` and `dojo import`.
+pub async fn import_scan(
+    db: &Db,
+    actor: &Actor,
+    request: &ImportRequest,
+) -> ImportResult<ImportOutcome> {
+    let info = scan_type(&request.scan_type)?;
+    context::check_scan_date(request.scan_date)?;
+    let parsed = parse_report(info, request).await?;
+    let mut tx = db.begin().await?;
+    let outcome = import_in(&mut tx, actor, request, info, parsed, None).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+pub(crate) async fn import_in(
+    conn: &mut Conn,
+    actor: &Actor,
+    request: &ImportRequest,
+    info: &'static ScanTypeInfo,
+    parsed: ParseOutput,
+    context: Option<Context>,
+) -> ImportResult<ImportOutcome> {
+    let now = Utc::now();
+    let mut context = match context {
+        Some(c) => c,
+        None => context::resolve(conn, actor, request).await?,
+    };
+    context::lock(conn, &format!("product-id:{}", context.product.id)).await?;
+    let environment_id = environment_id(conn, request).await?;
+    let test_type = test_type(conn, info, &parsed).await?;
+    let first = parsed.tests.first();
+    let scan_time = scan_instant(request, now);
+    let mut test = repo::tests::insert(
+        conn,
+        &Test {
+            engagement_id: context.engagement.id,
+            lead_id: request.lead_id,
+            test_type_id: test_type.id,
+            scan_type: Some(info.name.to_owned()),
+            title: request.test_title.clone().filter(|t| !t.is_empty()),
+            description: first.and_then(|t| t.description.clone()),
+            target_start: scan_time,
+            target_end: scan_time,
+            percent_complete: Some(50),
+            environment_id: Some(environment_id),
+            version: first.and_then(|t| t.version.clone()),
+            api_scan_configuration_id: request.api_scan_configuration,
+            ..Test::default()
+        },
+    )
+    .await?;
+    write::add_tags(conn, "test_tags", "test_id", &[test.id], &request.tags, now).await?;
+
+    let sla = sla_of(conn, context.product.sla_configuration_id).await?;
+    let extra_tags: Vec<String> = if request.apply_tags_to_findings {
+        request.tags.clone()
+    } else {
+        Vec::new()
+    };
+    let stamp = Stamp {
+        info,
+        test_id: test.id,
+        product_id: context.product.id,
+        user_id: actor.user_id,
+        now,
+        scan_date: request.scan_date,
+        active: request.active,
+        verified: request.verified,
+        service: request.service(),
+        sla: &sla,
+        extra_tags: &extra_tags,
+    };
+    let findings = report_findings(parsed, request.minimum_severity)?;
+    let ids = bulk::allocate_ids(conn, repo::findings::TABLE, findings.len()).await?;
+    let prepared: Vec<Prepared> = findings
+        .into_iter()
+        .zip(&ids)
+        .map(|((finding, severity), id)| {
+            let mut p = write::prepare(&stamp, finding, severity);
+            p.row.id = *id;
+            p
+        })
+        .collect();
+    write::insert_findings(
+        conn,
+        &prepared,
+        test_type.id,
+        context.product.id,
+        request.endpoint_to_add,
+        now,
+    )
+    .await?;
+    if request.apply_tags_to_endpoints && !request.tags.is_empty() {
+        let endpoint_ids: Vec<(i64,)> = bulk::fetch_all(
+            conn,
+            "SELECT DISTINCT s.endpoint_id FROM endpoint_status s JOIN finding f ON f.id = s.finding_id WHERE f.test_id = $1",
+            &[test.id.into()],
+        )
+        .await?;
+        let endpoint_ids: Vec<i64> = endpoint_ids.into_iter().map(|(id,)| id).collect();
+        write::add_tags(
+            conn,
+            "endpoint_tags",
+            "endpoint_id",
+            &endpoint_ids,
+            &request.tags,
+            now,
+        )
+        .await?;
+    }
+    let severities: HashMap<i64, String> = prepared
+        .iter()
+        .map(|p| (p.row.id, p.row.severity.as_str().to_owned()))
+        .collect();
+    let post = post_process(
+        conn,
+        context.product.id,
+        info,
+        test_type.id,
+        &ids,
+        &severities,
+    )
+    .await?;
+
+    let mut actions: Vec<(i64, ImportAction)> =
+        ids.iter().map(|id| (*id, ImportAction::Created)).collect();
+    let mut closed = 0;
+    if request.close_old_findings {
+        let to_close = old_findings(conn, request, info, &context, &test, &prepared).await?;
+        let note = format!(
+            "This finding has been automatically closed as it is not present anymore in recent scans (test {}).",
+            test.id
+        );
+        close_findings(conn, &to_close, actor, scan_time, now, &note).await?;
+        closed = to_close.len();
+        actions.extend(to_close.into_iter().map(|id| (id, ImportAction::Closed)));
+    }
+    touch_test(conn, &mut test, &mut context, request, now).await?;
+    let test_import_id = record_import(
+        conn,
+        test.id,
+        TestImportType::Import,
+        request,
+        &actions,
+        now,
+    )
+    .await?;
+    let after = stats::of_test(conn, test.id).await?;
+    Ok(ImportOutcome {
+        test_id: test.id,
+        engagement_id: context.engagement.id,
+        product_id: context.product.id,
+        product_type_id: context.product_type.id,
+        test_import_id,
+        statistics: Statistics {
+            before: None,
+            delta: None,
+            after,
+        },
+        created: ids.len(),
+        closed,
+        reactivated: 0,
+        untouched: 0,
+        duplicates: post.duplicates,
+        deleted_files: post.deleted_files,
+    })
+}
+
+/// Findings of the same tool in the engagement (or product) that this report no
+/// longer contains (workflows a.3 step 5).
+async fn old_findings(
+    conn: &mut Conn,
+    request: &ImportRequest,
+    info: &ScanTypeInfo,
+    context: &Context,
+    test: &Test,
+    prepared: &[Prepared],
+) -> ImportResult<Vec<i64>> {
+    let scope = if request.close_old_findings_product_scope {
+        "f.product_id = $1"
+    } else {
+        "t.engagement_id = $1"
+    };
+    let scope_id = if request.close_old_findings_product_scope {
+        context.product.id
+    } else {
+        context.engagement.id
+    };
+    let service_rule = if request.service().is_some() {
+        "f.service = $4"
+    } else {
+        "(f.service IS NULL OR f.service = '')"
+    };
+    let mut params: Vec<Param> = vec![scope_id.into(), test.test_type_id.into(), test.id.into()];
+    if let Some(service) = request.service() {
+        params.push(service.into());
+    }
+    let candidates: Vec<(i64, Option<String>, Option<String>)> = bulk::fetch_all(
+        conn,
+        &format!(
+            "SELECT f.id, f.hash_code, f.unique_id_from_tool FROM finding f JOIN test t ON t.id = f.test_id \
+             WHERE {scope} AND t.test_type_id = $2 AND f.test_id <> $3 \
+             AND (f.active = TRUE OR f.risk_accepted = TRUE) AND {service_rule} ORDER BY f.id"
+        ),
+        &params,
+    )
+    .await?;
+    let open = prepared.iter().filter(|p| !p.row.is_mitigated);
+    let mut hashes = std::collections::HashSet::new();
+    let mut uids = std::collections::HashSet::new();
+    for p in open {
+        if let Some(h) = &p.row.hash_code {
+            hashes.insert(h.clone());
+        }
+        if let Some(u) = &p.row.unique_id_from_tool {
+            uids.insert(u.clone());
+        }
+    }
+    Ok(candidates
+        .into_iter()
+        .filter(|(_, hash, uid)| {
+            let by_hash = hash.as_ref().is_some_and(|h| hashes.contains(h));
+            let by_uid = uid.as_ref().is_some_and(|u| uids.contains(u));
+            let still_reported = match info.dedup_algorithm {
+                DedupAlgorithm::HashCode | DedupAlgorithm::Legacy => by_hash,
+                DedupAlgorithm::UniqueIdFromTool => by_uid,
+                DedupAlgorithm::UniqueIdFromToolOrHashCode => by_hash || by_uid,
+            };
+            !still_reported
+        })
+        .map(|(id, _, _)| id)
+        .collect())
+}
+
+pub use crate::reimport::reimport_scan;
+
+pub(crate) mod shared {
+    //! Pieces the reimport reuses.
+    pub(crate) use super::{
+        close_findings, environment_id, import_in, post_process, record_import, report_findings,
+        scan_instant, sla_of, touch_test,
+    };
+}

@@ -1,0 +1,21 @@
+//! Dojo's import engine: a parsed scanner report becomes tracked findings in one
+//! transaction — context resolved or created, findings written in bulk,
+//! de-duplicated against the product, old findings closed, history recorded.
+//! The number of SQL statements grows with batches of rows, not with findings.
+
+pub mod context;
+pub mod dedup;
+mod engine;
+pub mod error;
+pub mod hash;
+mod reimport;
+pub mod request;
+pub mod stats;
+pub mod synthetic;
+mod write;
+
+pub use engine::{import_scan, reimport_scan, scan_type};
+pub use error::{ImportError, ImportResult};
+pub use request::{
+    Actor, Delta, ImportOutcome, ImportRequest, Report, SeverityCounts, Statistics, StatusCounts,
+};

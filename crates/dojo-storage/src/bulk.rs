@@ -1,0 +1,286 @@
+//! Set-based writes and reads for work that touches thousands of rows at once
+//! (imports): ids handed out in one query, multi-row INSERTs, UPDATEs joined to a
+//! VALUES list, and `IN (...)` lookups, each chunked so a statement stays within
+//! both databases' bind limits (SQLite 32,766, PostgreSQL 65,535).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::{Backend, Conn, StorageResult};
+
+/// Binds per statement we allow ourselves, under SQLite's limit with room to spare.
+const MAX_BINDS: usize = 30_000;
+
+/// How many rows of `columns` columns fit in one statement.
+pub fn rows_per_statement(columns: usize) -> usize {
+    (MAX_BINDS / columns.max(1)).max(1)
+}
+
+/// `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4) <suffix>` for `rows` rows.
+pub fn insert_values_sql(table: &str, columns: &[&str], rows: usize, suffix: &str) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    push_values(&mut sql, columns.len(), rows, 1);
+    if !suffix.is_empty() {
+        sql.push(' ');
+        sql.push_str(suffix);
+    }
+    sql
+}
+
+/// Appends `($n, ...), (...)` tuples of `width` placeholders, numbered from `first`.
+fn push_values(sql: &mut String, width: usize, rows: usize, first: usize) {
+    use std::fmt::Write as _;
+    let mut n = first;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..width {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            let _ = write!(sql, "${n}");
+            n += 1;
+        }
+        sql.push(')');
+    }
+}
+
+/// `$first, $first+1, ...` for an `IN (...)` list of `count` values.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A value to bind, for statements whose columns are chosen at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(Option<bool>),
+    Float(Option<f64>),
+    Date(Option<NaiveDate>),
+    Instant(Option<DateTime<Utc>>),
+}
+
+impl From<i64> for Param {
+    fn from(v: i64) -> Self {
+        Param::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Self {
+        Param::Int(v)
+    }
+}
+impl From<bool> for Param {
+    fn from(v: bool) -> Self {
+        Param::Bool(Some(v))
+    }
+}
+impl From<&str> for Param {
+    fn from(v: &str) -> Self {
+        Param::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Param {
+    fn from(v: String) -> Self {
+        Param::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Param {
+    fn from(v: Option<String>) -> Self {
+        Param::Text(v)
+    }
+}
+impl From<DateTime<Utc>> for Param {
+    fn from(v: DateTime<Utc>) -> Self {
+        use chrono::SubsecRound;
+        Param::Instant(Some(v.trunc_subsecs(6)))
+    }
+}
+impl From<Option<DateTime<Utc>>> for Param {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        use chrono::SubsecRound;
+        Param::Instant(v.map(|i| i.trunc_subsecs(6)))
+    }
+}
+impl From<NaiveDate> for Param {
+    fn from(v: NaiveDate) -> Self {
+        Param::Date(Some(v))
+    }
+}
+
+macro_rules! bind_params {
+    ($query:expr, $params:expr) => {{
+        let mut query = $query;
+        for param in $params {
+            query = match param {
+                Param::Int(v) => query.bind(*v),
+                Param::Text(v) => query.bind(v.as_deref()),
+                Param::Bool(v) => query.bind(*v),
+                Param::Float(v) => query.bind(*v),
+                Param::Date(v) => query.bind(*v),
+                Param::Instant(v) => query.bind(*v),
+            };
+        }
+        query
+    }};
+}
+
+/// Runs `sql` with `params`.
+pub async fn execute(conn: &mut Conn, sql: &str, params: &[Param]) -> StorageResult<u64> {
+    Ok(dispatch!(conn, c => {
+        bind_params!(sqlx::query(sql), params).execute(&mut *c).await?.rows_affected()
+    }))
+}
+
+/// Inserts `rows` (each one value per column) in as few statements as the bind
+/// limits allow. `suffix` follows the VALUES list, e.g. `ON CONFLICT DO NOTHING`.
+pub async fn insert_rows(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Param>],
+    suffix: &str,
+) -> StorageResult<()> {
+    for chunk in rows.chunks(rows_per_statement(columns.len())) {
+        let sql = insert_values_sql(table, columns, chunk.len(), suffix);
+        let params = chunk.iter().flatten();
+        dispatch!(conn, c => {
+            bind_params!(sqlx::query(&sql), params).execute(&mut *c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Sets `columns` of many rows of `table`, each row to its own values: `rows` are
+/// `(id, values)`. One `UPDATE ... FROM (VALUES ...)` per chunk.
+pub async fn update_rows(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: &[(i64, Vec<Param>)],
+) -> StorageResult<()> {
+    let width = columns.len() + 1;
+    let assignments: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = v.column{}", i + 2))
+        .collect();
+    for chunk in rows.chunks(rows_per_statement(width)) {
+        let mut values = String::new();
+        push_values(&mut values, width, chunk.len(), 1);
+        let sql = format!(
+            "UPDATE {table} SET {} FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            assignments.join(", ")
+        );
+        let params = chunk
+            .iter()
+            .flat_map(|(id, values)| {
+                std::iter::once(Param::Int(Some(*id))).chain(values.iter().cloned())
+            })
+            .collect::<Vec<_>>();
+        dispatch!(conn, c => {
+            bind_params!(sqlx::query(&sql), params.iter()).execute(&mut *c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Runs `sql_for(placeholders)` once per chunk of `keys` (placeholders numbered
+/// after `fixed`), collecting the rows. For `WHERE x IN (...)` lookups.
+pub async fn fetch_in<T, K>(
+    conn: &mut Conn,
+    fixed: &[Param],
+    keys: &[K],
+    sql_for: impl Fn(&str) -> String,
+) -> StorageResult<Vec<T>>
+where
+    K: Clone + Into<Param>,
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    let mut out = Vec::new();
+    for chunk in keys.chunks(MAX_BINDS - fixed.len()) {
+        let sql = sql_for(&placeholders(fixed.len() + 1, chunk.len()));
+        let params: Vec<Param> = fixed
+            .iter()
+            .cloned()
+            .chain(chunk.iter().cloned().map(Into::into))
+            .collect();
+        let rows: Vec<T> = dispatch!(conn, c => {
+            bind_params!(sqlx::query_as::<_, T>(&sql), params.iter()).fetch_all(&mut *c).await?
+        });
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Runs a query with `params` and returns its rows.
+pub async fn fetch_all<T>(conn: &mut Conn, sql: &str, params: &[Param]) -> StorageResult<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    Ok(dispatch!(conn, c => {
+        bind_params!(sqlx::query_as::<_, T>(sql), params).fetch_all(&mut *c).await?
+    }))
+}
+
+/// Hands out `count` fresh ids of `table` in one query, ascending, so rows can be
+/// inserted in bulk with their children already pointing at them. Must run inside
+/// the transaction that inserts them: on SQLite that transaction holds the write
+/// lock (`BEGIN IMMEDIATE`), on PostgreSQL the ids come from the table's sequence.
+pub async fn allocate_ids(conn: &mut Conn, table: &str, count: usize) -> StorageResult<Vec<i64>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let count_i64 = i64::try_from(count).unwrap_or(i64::MAX);
+    match conn.backend() {
+        Backend::Sqlite => {
+            let sql = format!(
+                "SELECT MAX(COALESCE((SELECT MAX(id) FROM {table}), 0), \
+                 COALESCE((SELECT seq FROM sqlite_sequence WHERE name = $1), 0))"
+            );
+            let last: i64 = dispatch!(conn, c => {
+                sqlx::query_scalar(&sql).bind(table).fetch_one(&mut *c).await?
+            });
+            Ok((last + 1..=last + count_i64).collect())
+        }
+        Backend::Postgres => {
+            let mut ids: Vec<i64> = dispatch!(conn, c => {
+                sqlx::query_scalar(
+                    "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
+                )
+                .bind(table)
+                .bind(count_i64)
+                .fetch_all(&mut *c)
+                .await?
+            });
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_lists_number_placeholders_across_rows() {
+        assert_eq!(
+            insert_values_sql("t", &["a", "b"], 2, "ON CONFLICT DO NOTHING"),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(rows_per_statement(75), 400);
+    }
+}
