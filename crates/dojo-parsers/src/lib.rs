@@ -13,10 +13,12 @@
 
 pub mod archive;
 pub mod cvss;
+pub mod cvss4;
 pub mod endpoint;
 pub mod error;
 pub mod finding;
 pub mod html;
+pub mod lax;
 pub mod registry;
 mod registry_data;
 pub mod render;

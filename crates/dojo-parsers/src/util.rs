@@ -2,14 +2,27 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::Value;
+use std::borrow::{Borrow, Cow};
+use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::error::ParseError;
 use crate::xml::decode_text;
 
 /// Parses a JSON report (UTF-8 with or without BOM).
 pub fn parse_json(bytes: &[u8]) -> Result<Value, ParseError> {
-    let text = decode_text(bytes);
-    Ok(serde_json::from_str(text.trim_start_matches('\u{feff}'))?)
+    Ok(serde_json::from_str(&json_text(bytes))?)
+}
+
+/// The text of a JSON report, without byte-order marks; borrowed from
+/// `bytes` when they are UTF-8.
+pub fn json_text(bytes: &[u8]) -> Cow<'_, str> {
+    const BOM: char = '\u{feff}';
+    match decode_text(bytes) {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim_start_matches(BOM)),
+        Cow::Owned(s) if s.starts_with(BOM) => Cow::Owned(s.trim_start_matches(BOM).to_string()),
+        owned => owned,
+    }
 }
 
 /// Parses newline-delimited JSON (one object per line), skipping blanks.
@@ -79,10 +92,20 @@ impl JsonExt for Value {
 /// Text of a scalar JSON value; blank strings, null, arrays and objects are `None`.
 pub fn scalar_string(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::String(s) if !is_blank(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
         _ => None,
+    }
+}
+
+/// `s.trim().is_empty()`, answered from the first character when it is
+/// plainly not whitespace (the common case for long texts).
+pub fn is_blank(s: &str) -> bool {
+    match s.chars().next() {
+        None => true,
+        Some(c) if !c.is_whitespace() => false,
+        Some(_) => s.trim().is_empty(),
     }
 }
 
@@ -105,6 +128,11 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
     if s.is_empty() {
         return None;
+    }
+    // Fast path for the most common spelling, a bare ISO day: every format
+    // below that could accept it would read it as this same day.
+    if let Some(d) = iso_day(s) {
+        return d.and_hms_opt(0, 0, 0);
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Some(dt.naive_local());
@@ -174,6 +202,90 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
         return d.and_hms_opt(0, 0, 0);
     }
     None
+}
+
+/// `YYYY-MM-DD` exactly, without going through chrono's format parser.
+fn iso_day(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r).and_then(|d| {
+            d.iter().try_fold(0u32, |n, c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        })
+    };
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)
+}
+
+/// Items folded by a key, in first-seen order: DefectDojo's parsers collect
+/// findings in an insertion-ordered dict. Lookups are hashed, so folding n
+/// items costs O(n) rather than a linear scan per item.
+#[derive(Debug)]
+pub struct Folded<K, V> {
+    index: HashMap<K, usize>,
+    items: Vec<V>,
+}
+
+impl<K: Hash + Eq, V> Default for Folded<K, V> {
+    fn default() -> Self {
+        Folded {
+            index: HashMap::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<K: Hash + Eq, V> Folded<K, V> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The item already stored under `key`.
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let i = *self.index.get(key)?;
+        self.items.get_mut(i)
+    }
+
+    pub fn contains<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.index.contains_key(key)
+    }
+
+    /// Appends `value` under a key not seen before; an existing key keeps
+    /// its place and gets the new value (a Python dict assignment).
+    pub fn insert(&mut self, key: K, value: V) {
+        match self.index.get(&key).and_then(|i| self.items.get_mut(*i)) {
+            Some(slot) => *slot = value,
+            None => {
+                self.index.insert(key, self.items.len());
+                self.items.push(value);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The items in first-seen order.
+    pub fn into_values(self) -> Vec<V> {
+        self.items
+    }
 }
 
 /// Reads a CSV report into header-keyed rows. Headers keep their spaces, as
@@ -265,15 +377,28 @@ pub fn shorten(s: &str, width: usize) -> String {
 
 /// [`shorten`] with another placeholder, appended right after the last word.
 pub fn shorten_with(s: &str, width: usize, marker: &str) -> String {
-    let words: Vec<&str> = s.split_whitespace().collect();
-    let joined = words.join(" ");
-    if joined.chars().count() <= width {
+    // The words joined by single spaces; a long text is only joined as far
+    // as the cut below can look (two characters past `width`).
+    let mut joined = String::new();
+    let mut count = 0;
+    for word in s.split_whitespace() {
+        if !joined.is_empty() {
+            joined.push(' ');
+            count += 1;
+        }
+        joined.push_str(word);
+        count += word.chars().count();
+        if count > width + 3 {
+            break;
+        }
+    }
+    if count <= width {
         return joined;
     }
     let limit = width.saturating_sub(marker.len());
     // Candidate cut points: ends of words and positions right after a
     // hyphen between letters, as textwrap's word splitter allows.
-    let chars: Vec<char> = joined.chars().collect();
+    let chars: Vec<char> = joined.chars().take(limit + 3).collect();
     let mut best = 0;
     for i in 1..=chars.len().min(limit) {
         let prev = chars.get(i - 1).copied().unwrap_or(' ');
@@ -414,6 +539,38 @@ mod tests {
     }
 
     #[test]
+    fn iso_day_fast_path_agrees_with_chrono() {
+        for s in [
+            "2024-05-17",
+            "2024-02-29",
+            "2023-02-29",
+            "0000-01-01",
+            "2024-1-017",
+            "20240517",
+        ] {
+            let chrono = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            if s.len() == 10 {
+                assert_eq!(iso_day(s), chrono, "{s}");
+            }
+        }
+        assert_eq!(iso_day("2024-13-01"), None);
+        assert_eq!(parse_date("2023-02-29"), None);
+    }
+
+    #[test]
+    fn folded_keeps_first_seen_order() {
+        let mut f = Folded::new();
+        f.insert("b", 1);
+        f.insert("a", 2);
+        f.insert("b", 3);
+        if let Some(v) = f.get_mut("a") {
+            *v += 10;
+        }
+        assert_eq!(f.len(), 2);
+        assert_eq!(f.into_values(), vec![3, 12]);
+    }
+
+    #[test]
     fn cwe_forms() {
         assert_eq!(parse_cwe("CWE-79"), Some(79));
         assert_eq!(parse_cwe("89"), Some(89));
@@ -430,6 +587,56 @@ mod tests {
     fn percent_decode_keeps_bad_escapes() {
         assert_eq!(percent_decode("a%3db%2"), "a=b%2");
         assert_eq!(percent_decode("%zz%20"), "%zz ");
+    }
+
+    #[test]
+    fn shorten_matches_joining_everything_first() {
+        // The straightforward version: join every word, then cut.
+        fn reference(s: &str, width: usize, marker: &str) -> String {
+            let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            if joined.chars().count() <= width {
+                return joined;
+            }
+            let limit = width.saturating_sub(marker.len());
+            let chars: Vec<char> = joined.chars().collect();
+            let letter = |j: usize| chars.get(j).is_some_and(|c| c.is_alphabetic());
+            let mut best = 0;
+            for i in 1..=chars.len().min(limit) {
+                let prev = chars.get(i - 1).copied().unwrap_or(' ');
+                let next = chars.get(i).copied();
+                let word_end = prev != ' ' && matches!(next, None | Some(' '));
+                let hyphen = prev == '-'
+                    && i >= 3
+                    && letter(i - 2)
+                    && letter(i - 3)
+                    && letter(i)
+                    && (letter(i + 1) || (chars.get(i + 1) == Some(&'-') && letter(i + 2)));
+                if word_end || hyphen {
+                    best = i;
+                }
+            }
+            if best == 0 {
+                return marker.trim_start().to_string();
+            }
+            let mut out: String = chars.iter().take(best).collect();
+            out.push_str(marker);
+            out
+        }
+        let long = "word-split  text\twith \u{e9}t\u{e9} many words ".repeat(20);
+        for width in [0, 1, 5, 10, 11, 12, 13, 20, 50, 149, 150, 151, 1000] {
+            for s in [
+                long.as_str(),
+                "a b",
+                "  lead and trail  ",
+                "ab-cd-ef-gh-ij-kl-mn",
+            ] {
+                assert_eq!(
+                    shorten_with(s, width, " [...]"),
+                    reference(s, width, " [...]"),
+                    "{width} {s:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! declares entities (the billion-laughs shape) and cap nesting depth so a
 //! hostile file cannot exhaust the stack when the tree is dropped.
 
+use std::borrow::Cow;
+
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -105,10 +107,11 @@ fn element(start: &BytesStart<'_>) -> Result<Element, ParseError> {
 }
 
 /// Decodes report bytes to text: UTF-8 (with or without BOM), UTF-16 with a
-/// BOM, otherwise Latin-1, which is what older scanners emit.
-pub fn decode_text(bytes: &[u8]) -> String {
+/// BOM, otherwise Latin-1, which is what older scanners emit. Valid UTF-8
+/// is borrowed, not copied: reports run to tens of megabytes.
+pub fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return String::from_utf8_lossy(rest).into_owned();
+        return String::from_utf8_lossy(rest);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         let le = bytes.starts_with(&[0xFF, 0xFE]);
@@ -122,11 +125,11 @@ pub fn decode_text(bytes: &[u8]) -> String {
                 _ => 0,
             })
             .collect();
-        return String::from_utf16_lossy(&units);
+        return Cow::Owned(String::from_utf16_lossy(&units));
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => bytes.iter().map(|b| char::from(*b)).collect(),
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(bytes.iter().map(|b| char::from(*b)).collect()),
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
@@ -42,7 +42,7 @@ fn with_metadata(data: &Value) -> Vec<Finding> {
         .or_else(|| meta.str_at("image_digest"))
         .unwrap_or_else(|| "None".into());
     let mut details = format!("**Image hash**: {digest} \n\n");
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in data.arr_at("securityEvaluation") {
         let vid = item
             .str_at("vulnerabilityId")
@@ -60,7 +60,7 @@ fn with_metadata(data: &Value) -> Vec<Finding> {
             .map(|k| s(item, k))
             .collect::<Vec<_>>()
             .join("|");
-        if out.iter().any(|(k, _)| *k == key) {
+        if out.contains(&key) {
             continue;
         }
         let mut f = Finding::new_static(
@@ -86,9 +86,9 @@ fn with_metadata(data: &Value) -> Vec<Finding> {
         f.cve = item.str_at("cves");
         f.vuln_id_from_tool = Some(vid.clone());
         f.vulnerability_ids = vec![vid];
-        out.push((key, f));
+        out.insert(key, f);
     }
-    out.into_iter().map(|(_, f)| f).collect()
+    out.into_values()
 }
 
 /// Anchore uses -1 for "no score"; anything outside 0–10 is dropped.
@@ -97,7 +97,7 @@ fn valid_score(v: Option<f64>) -> Option<f64> {
 }
 
 fn classic(data: &Value) -> Vec<Finding> {
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in data.arr_at("vulnerabilities") {
         let digest = item
             .str_at("image_digest")
@@ -112,7 +112,7 @@ fn classic(data: &Value) -> Vec<Finding> {
             s(item, "package_path"),
             s(item, "vuln")
         );
-        if out.iter().any(|(k, _)| *k == key) {
+        if out.contains(&key) {
             continue;
         }
         let vuln = s(item, "vuln");
@@ -162,7 +162,7 @@ fn classic(data: &Value) -> Vec<Finding> {
         f.component_version = item.str_at("package_version");
         f.vuln_id_from_tool = item.str_at("vuln");
         f.vulnerability_ids = item.str_at("vuln").into_iter().collect();
-        out.push((key, f));
+        out.insert(key, f);
     }
-    out.into_iter().map(|(_, f)| f).collect()
+    out.into_values()
 }

@@ -4,7 +4,7 @@
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{cell, parse_date, parse_json_lines, read_csv, shorten, JsonExt};
+use crate::util::{cell, parse_date, parse_json_lines, read_csv, shorten, Folded, JsonExt};
 
 struct Row {
     result: String,
@@ -73,7 +73,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             })
             .collect()
     };
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for row in rows {
         let passed = row.result == "INFO" || row.result == "PASS";
         let severity = if passed {
@@ -94,8 +94,8 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             row.message, row.control, row.account, row.region
         );
         let key = format!("{severity}|{}|{}", row.region, row.message);
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, f)) => {
+        match out.get_mut(&key) {
+            Some(f) => {
                 f.description.push_str(&format!("{description}\n\n"));
                 f.nb_occurences = Some(f.nb_occurences.unwrap_or(1) + 1);
             }
@@ -109,11 +109,9 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 f.impact = row.risk;
                 f.date = row.date;
                 f.nb_occurences = Some(1);
-                out.push((key, f));
+                out.insert(key, f);
             }
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }

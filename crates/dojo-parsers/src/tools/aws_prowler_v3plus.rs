@@ -6,27 +6,25 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_date, parse_json, scalar_string, shorten, title_case, JsonExt};
+use crate::util::{parse_date, parse_json, scalar_string, shorten, title_case, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
     let ocsf = input.file_name.to_ascii_lowercase().ends_with(".ocsf.json");
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in data.as_array().map(Vec::as_slice).unwrap_or_default() {
         let Some((key, f)) = (if ocsf { v4(item) } else { v3(item) }) else {
             continue;
         };
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, o)) => {
+        match out.get_mut(&key) {
+            Some(o) => {
                 o.description.push_str(&format!("{}\n\n", f.description));
                 o.nb_occurences = Some(o.nb_occurences.unwrap_or(1) + 1);
             }
-            None => out.push((key, f)),
+            None => out.insert(key, f),
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
 fn base(

@@ -1,6 +1,7 @@
 //! `cargo audit --json` reports: one finding per RustSec advisory match.
 
 use crate::cvss::base_score_v3;
+use crate::cvss4::score_v4;
 use crate::error::ParseError;
 use crate::finding::{severity_from_cvss, Finding, ParseOutput};
 use crate::registry::Input;
@@ -21,8 +22,15 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             .as_deref()
             .filter(|v| v.starts_with("CVSS:3"))
             .and_then(base_score_v3);
-        // RustSec advisories without a CVSS v3 vector are treated as High.
-        let severity = v3_score.map(severity_from_cvss).unwrap_or("High");
+        let v4_score = vector
+            .as_deref()
+            .filter(|v| v.starts_with("CVSS:4"))
+            .and_then(score_v4);
+        // RustSec advisories without a CVSS vector are treated as High.
+        let severity = v3_score
+            .or(v4_score)
+            .map(severity_from_cvss)
+            .unwrap_or("High");
         let mut f = Finding::new_dynamic(
             format!(
                 "[{pkg} {version}] {}",
@@ -41,6 +49,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 f.cvssv3_score = v3_score;
             } else if v.starts_with("CVSS:4") {
                 f.cvssv4 = Some(v.clone());
+                f.cvssv4_score = v4_score;
             }
         }
         f.component_name = Some(pkg.clone());

@@ -3,6 +3,7 @@
 //! variant keeps every data-flow path as its own finding.
 
 use serde_json::Value;
+use std::collections::HashMap;
 
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
@@ -47,7 +48,8 @@ fn xml_findings(bytes: &[u8], detailed: bool) -> Result<Vec<Finding>, ParseError
     let root = xml::parse(bytes)?;
     let date = root.attr("ScanStart").and_then(parse_date);
     let mut out: Vec<Finding> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
+    // Index in `out` of each aggregate's key.
+    let mut keys: HashMap<String, usize> = HashMap::new();
     for query in root.children_named("Query") {
         let name = query.attr("name").unwrap_or_default();
         let cwe = query.attr("cweId").unwrap_or_default();
@@ -108,14 +110,14 @@ fn xml_findings(bytes: &[u8], detailed: bool) -> Result<Vec<Finding>, ParseError
                     "{categories}{cwe}{name}{}{path_id}",
                     sink_file.clone().unwrap_or_default()
                 );
-                match keys.iter().position(|k| *k == key) {
+                match keys.get(&key).copied() {
                     Some(i) => {
                         if let Some(slot) = out.get_mut(i) {
                             *slot = f;
                         }
                     }
                     None => {
-                        keys.push(key);
+                        keys.insert(key, out.len());
                         out.push(f);
                     }
                 }
@@ -131,7 +133,7 @@ fn xml_findings(bytes: &[u8], detailed: bool) -> Result<Vec<Finding>, ParseError
                 opt(sink.as_ref().and_then(|s| s.name.clone())),
             );
             let key = format!("{cwe}{sev}{}", opt(sink_file.clone()));
-            match keys.iter().position(|k| *k == key) {
+            match keys.get(&key).copied() {
                 None => {
                     let mut f = Finding::new_dynamic(title, sev);
                     f.static_finding = true;
@@ -144,7 +146,7 @@ fn xml_findings(bytes: &[u8], detailed: bool) -> Result<Vec<Finding>, ParseError
                     f.date = date;
                     f.nb_occurences = Some(1);
                     f.vuln_id_from_tool = Some(query_id.clone());
-                    keys.push(key);
+                    keys.insert(key, out.len());
                     out.push(f);
                 }
                 Some(i) => {

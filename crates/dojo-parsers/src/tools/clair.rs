@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, JsonExt};
+use crate::util::{parse_json, Folded, JsonExt};
 
 const KLAR_SEVERITIES: &[&str] = &[
     "Unknown",
@@ -18,11 +18,8 @@ const KLAR_SEVERITIES: &[&str] = &[
     "Defcon1",
 ];
 
-fn upsert(out: &mut Vec<(String, Finding)>, key: String, f: Finding) {
-    match out.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, slot)) => *slot = f,
-        None => out.push((key, f)),
-    }
+fn upsert(out: &mut Folded<String, Finding>, key: String, f: Finding) {
+    out.insert(key, f);
 }
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
@@ -30,7 +27,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let mut findings = Vec::new();
     if let Some(groups) = data.get("Vulnerabilities") {
         for sev in KLAR_SEVERITIES {
-            let mut out = Vec::new();
+            let mut out = Folded::new();
             for node in groups.arr_at(sev) {
                 let key = format!(
                     "{}{}",
@@ -39,10 +36,10 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 );
                 upsert(&mut out, key, klar(node));
             }
-            findings.extend(out.into_iter().map(|(_, f)| f));
+            findings.extend(out.into_values());
         }
     } else {
-        let mut out = Vec::new();
+        let mut out = Folded::new();
         for node in data.arr_at("vulnerabilities") {
             let key = format!(
                 "{}{}",
@@ -51,7 +48,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             );
             upsert(&mut out, key, clair(node));
         }
-        findings.extend(out.into_iter().map(|(_, f)| f));
+        findings.extend(out.into_values());
     }
     Ok(ParseOutput::single(findings))
 }

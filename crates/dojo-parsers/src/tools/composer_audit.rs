@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, JsonExt};
+use crate::util::{parse_json, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
@@ -14,21 +14,19 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             "composer audit report must be a JSON object with \"advisories\"",
         ));
     }
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     if let Some(map) = data.get("advisories").and_then(Value::as_object) {
         for (package, advisories) in map {
             for adv in advisories.as_array().map(Vec::as_slice).unwrap_or_default() {
                 let id = adv.str_at("advisoryId").unwrap_or_default();
                 let key = format!("{package}\u{0}{id}");
-                if !out.iter().any(|(k, _)| *k == key) {
-                    out.push((key, finding(adv, package)));
+                if !out.contains(&key) {
+                    out.insert(key, finding(adv, package));
                 }
             }
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
 fn finding(adv: &Value, package: &str) -> Finding {

@@ -2,6 +2,8 @@
 //! (and of each related dependency that has its own file name) is a finding;
 //! suppressed vulnerabilities are imported as mitigated.
 
+use std::collections::HashSet;
+
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
@@ -16,6 +18,8 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
         .path("projectInfo/reportDate")
         .and_then(|d| parse_date(&d.text));
     let mut out: Vec<Finding> = Vec::new();
+    // (first vulnerability id, CWE, lowercased file path) of each finding kept.
+    let mut seen = HashSet::new();
     let Some(deps) = root.child("dependencies") else {
         return Ok(ParseOutput::single(out));
     };
@@ -33,14 +37,12 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             // itself, not again for each related (bundled) dependency.
             let mut f = finding(dep, vuln, suppressed);
             f.date = date;
-            let key = |x: &Finding| {
-                (
-                    x.vulnerability_ids.first().cloned(),
-                    x.cwe,
-                    x.file_path.clone().unwrap_or_default().to_lowercase(),
-                )
-            };
-            if !out.iter().any(|o| key(o) == key(&f)) {
+            let key = (
+                f.vulnerability_ids.first().cloned(),
+                f.cwe,
+                f.file_path.clone().unwrap_or_default().to_lowercase(),
+            );
+            if seen.insert(key) {
                 out.push(f);
             }
         }

@@ -117,6 +117,9 @@ fn finding(item: &Value) -> Result<Finding, ParseError> {
     f.cvssv3_score = vuln
         .f64_at("cvssV3BaseScore")
         .or_else(|| f.cvssv3.as_deref().and_then(crate::cvss::base_score_v3));
+    f.cvssv4_score = vuln
+        .f64_at("cvssV4Score")
+        .or_else(|| f.cvssv4.as_deref().and_then(crate::cvss4::score_v4));
     if item.str_at("analysis.state").as_deref() == Some("FALSE_POSITIVE") {
         f.false_p = true;
         f.is_mitigated = true;

@@ -3,11 +3,11 @@
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in data.arr_at("details") {
         let code = item.str_at("code").unwrap_or_default();
         let title = item.str_at("title").unwrap_or_default();
@@ -16,7 +16,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             continue;
         }
         let key = format!("{code}{title}");
-        if let Some((_, f)) = out.iter_mut().find(|(k, _)| *k == key) {
+        if let Some(f) = out.get_mut(&key) {
             f.nb_occurences = Some(f.nb_occurences.unwrap_or(1) + 1);
             continue;
         }
@@ -35,9 +35,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
         f.description = alerts.join("\n");
         f.vuln_id_from_tool = Some(code);
         f.nb_occurences = Some(1);
-        out.push((key, f));
+        out.insert(key, f);
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }

@@ -5,11 +5,11 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_cwe, parse_json, scalar_string, JsonExt};
+use crate::util::{parse_cwe, parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
-    let mut items: Vec<(String, Finding)> = Vec::new();
+    let mut items: Folded<String, Finding> = Folded::new();
     for vuln in data.arr_at("vulnerabilities") {
         // Other categories can share the file; only dependency findings count.
         if vuln
@@ -20,14 +20,9 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             continue;
         }
         let (id, f) = item(vuln);
-        match items.iter_mut().find(|(k, _)| *k == id) {
-            Some((_, slot)) => *slot = f,
-            None => items.push((id, f)),
-        }
+        items.insert(id, f);
     }
-    Ok(ParseOutput::single(
-        items.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(items.into_values()))
 }
 
 fn item(vuln: &Value) -> (String, Finding) {

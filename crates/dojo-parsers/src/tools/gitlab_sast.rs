@@ -5,19 +5,16 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput, ParsedTest};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
     let scanner = data.get_path("scan.scanner");
     let name = scanner.and_then(|s| s.str_at("name"));
-    let mut items: Vec<(String, Finding)> = Vec::new();
+    let mut items: Folded<String, Finding> = Folded::new();
     for vuln in data.arr_at("vulnerabilities") {
         let (id, f) = item(vuln, name.as_deref());
-        match items.iter_mut().find(|(k, _)| *k == id) {
-            Some((_, slot)) => *slot = f,
-            None => items.push((id, f)),
-        }
+        items.insert(id, f);
     }
     Ok(ParseOutput {
         tests: vec![ParsedTest {
@@ -25,7 +22,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             test_type: name,
             version: scanner.and_then(|s| s.str_at("version")),
             description: None,
-            findings: items.into_iter().map(|(_, f)| f).collect(),
+            findings: items.into_values(),
         }],
     })
 }

@@ -5,11 +5,11 @@
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, JsonExt};
+use crate::util::{parse_json, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
-    let mut out: Vec<Finding> = Vec::new();
+    let mut out: Folded<_, Finding> = Folded::new();
     for query in data.arr_at("queries") {
         let name = query.str_at("query_name").unwrap_or_default();
         let category = query.str_at("category").unwrap_or_default();
@@ -46,16 +46,17 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             f.file_path = Some(file_name);
             f.line = line;
             f.nb_occurences = Some(1);
-            match out.iter_mut().find(|o| {
-                o.title == f.title
-                    && o.file_path == f.file_path
-                    && o.line == f.line
-                    && o.description == f.description
-            }) {
+            let key = (
+                f.title.clone(),
+                f.file_path.clone(),
+                f.line,
+                f.description.clone(),
+            );
+            match out.get_mut(&key) {
                 Some(o) => o.nb_occurences = Some(o.nb_occurences.unwrap_or(1) + 1),
-                None => out.push(f),
+                None => out.insert(key, f),
             }
         }
     }
-    Ok(ParseOutput::single(out))
+    Ok(ParseOutput::single(out.into_values()))
 }

@@ -44,7 +44,10 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 .map(str::to_string)
                 .into_iter()
                 .collect();
-            f.cvssv3 = vector;
+            match vector {
+                Some(v) if v.starts_with("CVSS:4") => f.cvssv4 = Some(v),
+                v => f.cvssv3 = v,
+            }
             if title.starts_with("CWE-") {
                 f.cwe = parse_cwe(title.split(':').next().unwrap_or_default());
             }

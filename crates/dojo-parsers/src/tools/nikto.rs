@@ -1,12 +1,13 @@
 //! Nikto web-server scanner reports, JSON or XML.
 
 use serde_json::Value;
+use std::collections::HashMap;
 
 use crate::endpoint::Endpoint;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 use crate::xml::{self, Element};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
@@ -27,7 +28,7 @@ fn json_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
     }
     let host = data.str_at("host");
     let port = data.i64_at("port").and_then(|p| u16::try_from(p).ok());
-    let mut out: Vec<Finding> = Vec::new();
+    let mut out: Folded<(String, String), Finding> = Folded::new();
     for v in data.arr_at("vulnerabilities") {
         let msg = v.str_at("msg").unwrap_or_default();
         let mut description = format!(
@@ -58,10 +59,8 @@ fn json_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
             path: v.str_at("url"),
             ..Endpoint::default()
         };
-        match out
-            .iter_mut()
-            .find(|o| o.severity == f.severity && o.title == f.title)
-        {
+        let key = (f.severity.clone(), f.title.clone());
+        match out.get_mut(&key) {
             Some(o) => {
                 o.description
                     .push_str(&format!("\n-----\n{}", f.description));
@@ -73,11 +72,11 @@ fn json_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
             }
             None => {
                 f.endpoints.push(endpoint);
-                out.push(f);
+                out.insert(key, f);
             }
         }
     }
-    Ok(out)
+    Ok(out.into_values())
 }
 
 /// The first sentence: text up to the first whitespace after "." or "?",
@@ -112,6 +111,9 @@ fn first_sentence(s: &str) -> String {
 fn xml_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
     let root = xml::parse(bytes)?;
     let mut out: Vec<Finding> = Vec::new();
+    // Index in `out` by first description; see `xml_fold_target`.
+    let mut by_description: HashMap<String, usize> = HashMap::new();
+    let mut separator_seen = false;
     let scans: Vec<&Element> = match root.child("scandetails") {
         Some(s) => vec![s],
         None => root
@@ -146,20 +148,41 @@ fn xml_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
             if ep.is_valid() {
                 f.endpoints.push(ep);
             }
-            match out.iter_mut().find(|o| {
-                o.description == f.description
-                    || o.description
-                        .starts_with(&format!("{}\n-----\n", f.description))
-            }) {
+            let target = xml_fold_target(&out, &by_description, separator_seen, &f.description);
+            match target.and_then(|i| out.get_mut(i)) {
                 Some(o) => {
                     o.description
                         .push_str(&format!("\n-----\n{}", f.description));
                     o.endpoints.append(&mut f.endpoints);
                     o.nb_occurences = Some(o.nb_occurences.unwrap_or(1) + 1);
                 }
-                None => out.push(f),
+                None => {
+                    separator_seen |= f.description.contains(SEPARATOR);
+                    by_description.insert(f.description.clone(), out.len());
+                    out.push(f);
+                }
             }
         }
     }
     Ok(out)
+}
+
+const SEPARATOR: &str = "\n-----\n";
+
+/// The finding an XML item folds into: DefectDojo merges an item into the
+/// first finding whose description equals the item's or starts with it
+/// followed by the separator. Without a separator inside any description,
+/// only the exact match can hold, which a hash lookup finds.
+fn xml_fold_target(
+    out: &[Finding],
+    by_description: &HashMap<String, usize>,
+    separator_seen: bool,
+    description: &str,
+) -> Option<usize> {
+    if !separator_seen && !description.contains(SEPARATOR) {
+        return by_description.get(description).copied();
+    }
+    let prefix = format!("{description}{SEPARATOR}");
+    out.iter()
+        .position(|o| o.description == description || o.description.starts_with(&prefix))
 }

@@ -7,6 +7,7 @@ use crate::endpoint::Endpoint;
 use crate::error::ParseError;
 use crate::finding::{severity_from_cvss, Finding, ParseOutput};
 use crate::registry::Input;
+use crate::util::Folded;
 use crate::xml::{self, Element};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
@@ -21,7 +22,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
         .and_then(|s| s.parse::<i64>().ok())
         .and_then(|ts| DateTime::from_timestamp(ts, 0))
         .map(|d| d.date_naive());
-    let mut out: Vec<Finding> = Vec::new();
+    let mut out = Folded::new();
     for host in root.children_named("host") {
         let ip = host
             .children_named("address")
@@ -85,19 +86,19 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             merge(&mut out, f);
         }
     }
-    Ok(ParseOutput::single(out))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
 /// Findings with the same title (the same port, or the same vulnerability)
 /// on several hosts become one finding with several endpoints.
-fn merge(out: &mut Vec<Finding>, mut f: Finding) {
-    match out.iter_mut().find(|o| o.title == f.title) {
+fn merge(out: &mut Folded<String, Finding>, mut f: Finding) {
+    match out.get_mut(&f.title) {
         Some(o) => {
             o.endpoints.append(&mut f.endpoints);
             o.description.push_str("\n\n");
             o.description.push_str(&f.description);
         }
-        None => out.push(f),
+        None => out.insert(f.title.clone(), f),
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_cwe, parse_json, scalar_string, JsonExt};
+use crate::util::{parse_cwe, parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
@@ -22,7 +22,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             err.str_at("summary").unwrap_or_default()
         )));
     }
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     if let Some(advisories) = data.get("advisories").and_then(Value::as_object) {
         for node in advisories.values() {
             let key = format!(
@@ -31,15 +31,10 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 node.str_at("module_name").unwrap_or_default()
             );
             let f = advisory(node);
-            match out.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, slot)) => *slot = f,
-                None => out.push((key, f)),
-            }
+            out.insert(key, f);
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
 /// Advisories without a CWE are a vulnerable third-party component.

@@ -7,7 +7,9 @@ use crate::endpoint::Endpoint;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_cwe, parse_date, parse_json, parse_json_lines, scalar_string, JsonExt};
+use crate::util::{
+    parse_cwe, parse_date, parse_json, parse_json_lines, scalar_string, Folded, JsonExt,
+};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let text = crate::xml::decode_text(input.bytes);
@@ -22,22 +24,20 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     } else {
         parse_json_lines(input.bytes)?
     };
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in &items {
         let (key, f, endpoint) = finding(item);
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, o)) => {
+        match out.get_mut(&key) {
+            Some(o) => {
                 if endpoint.is_valid() && !o.endpoints.contains(&endpoint) {
                     o.endpoints.push(endpoint);
                 }
                 o.nb_occurences = Some(o.nb_occurences.unwrap_or(1) + 1);
             }
-            None => out.push((key, f)),
+            None => out.insert(key, f),
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
 fn finding(item: &Value) -> (String, Finding, Endpoint) {

@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, JsonExt};
+use crate::util::{parse_json, Folded, JsonExt};
 
 /// phpcs severities run 1–10; halved and rounded up they map onto five levels.
 fn severity(n: i64) -> &'static str {
@@ -19,7 +19,7 @@ fn severity(n: i64) -> &'static str {
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     let Some(files) = data.get("files").and_then(Value::as_object) else {
         return Ok(ParseOutput::single(Vec::new()));
     };
@@ -29,7 +29,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             let line = issue.i64_at("line");
             let column = issue.i64_at("column");
             let key = format!("{source}{path}{line:?}{column:?}");
-            if out.iter().any(|(k, _)| *k == key) {
+            if out.contains(&key) {
                 continue;
             }
             let mut f = Finding::new_static(
@@ -44,10 +44,8 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             );
             f.file_path = Some(path.clone());
             f.line = line;
-            out.push((key, f));
+            out.insert(key, f);
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }

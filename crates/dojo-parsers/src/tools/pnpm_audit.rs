@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
@@ -15,7 +15,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             "pnpm audit report must be a JSON object with \"advisories\"",
         ));
     }
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     if let Some(advisories) = data.get("advisories").and_then(Value::as_object) {
         for adv in advisories.values().filter(|a| a.is_object()) {
             let module = adv.str_at("module_name").unwrap_or_default();
@@ -38,15 +38,13 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             }
             for version in versions {
                 let key = format!("{module}\u{0}{version}\u{0}{id}");
-                if !out.iter().any(|(k, _)| *k == key) {
-                    out.push((key, finding(adv, &module, &version)));
+                if !out.contains(&key) {
+                    out.insert(key, finding(adv, &module, &version));
                 }
             }
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
 fn finding(adv: &Value, module: &str, version: &str) -> Finding {

@@ -5,11 +5,11 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, JsonExt};
+use crate::util::{parse_json, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     // Newer Popeye names the list "sections" (entries keyed "linter"),
     // older versions "sanitizers".
     let sections = if data.get_path("popeye.sanitizers").is_some() {
@@ -43,7 +43,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                     issue.str_at("group").unwrap_or_default()
                 );
                 let key = format!("{description}{title}");
-                if out.iter().any(|(k, _)| *k == key) {
+                if out.contains(&key) {
                     continue;
                 }
                 let mut f = Finding::new_dynamic(title, severity);
@@ -53,11 +53,9 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                     .and_then(|i| message.get(i + 1..))
                     .and_then(|rest| rest.split(']').next())
                     .map(str::to_string);
-                out.push((key, f));
+                out.insert(key, f);
             }
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_cwe, parse_json, JsonExt};
+use crate::util::{parse_cwe, parse_json, Folded, JsonExt};
 
 fn severity(raw: &str) -> Result<&'static str, ParseError> {
     Ok(match raw.to_ascii_uppercase().as_str() {
@@ -107,7 +107,7 @@ fn supply_chain_finding(item: &Value) -> Result<Finding, ParseError> {
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
-    let mut out: Vec<Finding> = Vec::new();
+    let mut out: Folded<_, Finding> = Folded::new();
     let (items, sca) = if data.get("results").is_some() {
         (data.arr_at("results"), false)
     } else {
@@ -120,12 +120,11 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             code_finding(item)?
         };
         // The same rule on the same line counts as one finding seen again.
-        let same =
-            |o: &&mut Finding| o.title == f.title && o.file_path == f.file_path && o.line == f.line;
-        match out.iter_mut().find(|o| same(o)) {
+        let key = (f.title.clone(), f.file_path.clone(), f.line);
+        match out.get_mut(&key) {
             Some(o) => o.nb_occurences = Some(o.nb_occurences.unwrap_or(1) + 1),
-            None => out.push(f),
+            None => out.insert(key, f),
         }
     }
-    Ok(ParseOutput::single(out))
+    Ok(ParseOutput::single(out.into_values()))
 }

@@ -3,11 +3,11 @@
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, JsonExt};
+use crate::util::{parse_json, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in data.arr_at("results.violations") {
         let s = |k: &str| item.str_at(k).unwrap_or_default();
         let line = item.i64_at("line");
@@ -19,7 +19,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             s("resource_type"),
             s("file")
         );
-        if let Some((_, f)) = out.iter_mut().find(|(k, _)| *k == key) {
+        if let Some(f) = out.get_mut(&key) {
             f.nb_occurences = Some(f.nb_occurences.unwrap_or(1) + 1);
             continue;
         }
@@ -37,9 +37,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
         f.component_name = Some(format!("{}/{}", s("resource_type"), s("resource_name")));
         f.vuln_id_from_tool = item.str_at("rule_id");
         f.nb_occurences = Some(1);
-        out.push((key, f));
+        out.insert(key, f);
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }

@@ -5,7 +5,7 @@ use crate::endpoint::Endpoint;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{cell, read_csv, title_case};
+use crate::util::{cell, read_csv, title_case, Folded};
 
 /// Score and grade rows summarise other rows rather than report an issue.
 const SUMMARY_IDS: &[&str] = &[
@@ -23,7 +23,7 @@ const SUMMARY_IDS: &[&str] = &[
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let rows = read_csv(input.bytes, b',')?;
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for row in &rows {
         let id = cell(row, "id").unwrap_or_default();
         let sev_raw = cell(row, "severity").unwrap_or_default();
@@ -51,8 +51,8 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 ..Endpoint::default()
             };
             let key = format!("{description}|{id}|{cve}");
-            match out.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, f)) => {
+            match out.get_mut(&key) {
+                Some(f) => {
                     f.endpoints.push(endpoint);
                     if !cve.is_empty() {
                         f.vulnerability_ids.push(cve.to_string());
@@ -68,12 +68,10 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                         f.vulnerability_ids.push(cve.to_string());
                     }
                     f.endpoints.push(endpoint);
-                    out.push((key, f));
+                    out.insert(key, f);
                 }
             }
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }

@@ -3,7 +3,7 @@
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
@@ -12,7 +12,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             "tfsec report has no \"results\"".into(),
         ));
     }
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in data.arr_at("results") {
         if item.bool_at("passed") == Some(true) {
             continue;
@@ -25,7 +25,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             "{}{rule_id}{file}{start:?}{end:?}",
             item.str_at("rule_provider").unwrap_or_default()
         );
-        if let Some((_, f)) = out.iter_mut().find(|(k, _)| *k == key) {
+        if let Some(f) = out.get_mut(&key) {
             f.nb_occurences = Some(f.nb_occurences.unwrap_or(1) + 1);
             continue;
         }
@@ -65,9 +65,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
         f.line = start;
         f.vuln_id_from_tool = Some(rule_id);
         f.nb_occurences = Some(1);
-        out.push((key, f));
+        out.insert(key, f);
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 
 const MITIGATION: &str =
     "Secrets and passwords should be stored in a secure vault or secure storage.";
@@ -15,7 +15,7 @@ const IMPACT: &str = "This weakness can lead to the exposure of resources or fun
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let data = parse_json(input.bytes)?;
     let items = data.as_array().map(Vec::as_slice).unwrap_or_default();
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     for item in items {
         let (key, f) = if item.get("reason").is_some_and(|r| !r.is_null()) {
             legacy(item)
@@ -26,17 +26,15 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 "record is neither legacy nor current truffleHog3 format",
             ));
         };
-        match out.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, o)) => {
+        match out.get_mut(&key) {
+            Some(o) => {
                 o.description.push_str(&f.description);
                 o.nb_occurences = Some(o.nb_occurences.unwrap_or(1) + 1);
             }
-            None => out.push((key, f)),
+            None => out.insert(key, f),
         }
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
 fn legacy(item: &Value) -> (String, Finding) {

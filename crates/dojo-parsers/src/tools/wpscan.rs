@@ -7,7 +7,7 @@ use crate::endpoint::Endpoint;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_json, scalar_string, JsonExt};
+use crate::util::{parse_json, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let tree = parse_json(input.bytes)?;
@@ -15,7 +15,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
         .i64_at("start_time")
         .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
         .map(|d| d.date_naive());
-    let mut out: Vec<(String, Finding)> = Vec::new();
+    let mut out: Folded<String, Finding> = Folded::new();
     if let Some(plugins) = tree.get("plugins").and_then(Value::as_object) {
         for (name, node) in plugins {
             vulnerabilities(
@@ -56,20 +56,18 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
         let key = format!("interesting_findings{}{url}", f.title);
         upsert(&mut out, key, f);
     }
-    Ok(ParseOutput::single(
-        out.into_iter().map(|(_, f)| f).collect(),
-    ))
+    Ok(ParseOutput::single(out.into_values()))
 }
 
-fn upsert(out: &mut Vec<(String, Finding)>, key: String, f: Finding) {
-    match out.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, o)) => {
+fn upsert(out: &mut Folded<String, Finding>, key: String, f: Finding) {
+    match out.get_mut(&key) {
+        Some(o) => {
             if let (Some(a), Some(b)) = (o.references.as_mut(), f.references.as_ref()) {
                 a.push_str(b);
             }
             o.nb_occurences = Some(o.nb_occurences.unwrap_or(1) + f.nb_occurences.unwrap_or(1));
         }
-        None => out.push((key, f)),
+        None => out.insert(key, f),
     }
 }
 
@@ -102,7 +100,7 @@ fn vulnerabilities(
     node: Option<&Value>,
     plugin: Option<&String>,
     date: Option<chrono::NaiveDate>,
-    out: &mut Vec<(String, Finding)>,
+    out: &mut Folded<String, Finding>,
 ) {
     for vul in vulns {
         let title = vul.str_at("title").unwrap_or_default();

@@ -6,7 +6,7 @@ use serde_json::Value;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParseOutput};
 use crate::registry::Input;
-use crate::util::{parse_cwe, parse_json, parse_json_lines, scalar_string, JsonExt};
+use crate::util::{parse_cwe, parse_json, parse_json_lines, scalar_string, Folded, JsonExt};
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     let text = crate::xml::decode_text(input.bytes);
@@ -40,7 +40,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
     }
     if text.contains("\"type\"") {
         let events = parse_json_lines(input.bytes)?;
-        let mut out: Vec<(String, Finding)> = Vec::new();
+        let mut out: Folded<String, Finding> = Folded::new();
         for e in &events {
             match e.str_at("type").as_deref() {
                 Some("auditAdvisory") => {
@@ -53,10 +53,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                         node.str_at("module_name").unwrap_or_default()
                     );
                     let f = super::npm_audit::advisory(node);
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, slot)) => *slot = f,
-                        None => out.push((key, f)),
-                    }
+                    out.insert(key, f);
                 }
                 Some("error") => {
                     return Err(ParseError::invalid(format!(
@@ -67,9 +64,7 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
                 _ => {}
             }
         }
-        return Ok(ParseOutput::single(
-            out.into_iter().map(|(_, f)| f).collect(),
-        ));
+        return Ok(ParseOutput::single(out.into_values()));
     }
     let data = parse_json(input.bytes)?;
     let mut out = Vec::new();

@@ -4,6 +4,7 @@ use crate::error::ParseError;
 use crate::finding::Finding;
 use crate::util::parse_date;
 use crate::xml::decode_text;
+use std::collections::HashSet;
 
 fn flag(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
@@ -56,7 +57,7 @@ pub(super) fn findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
         .from_reader(text.as_bytes());
     let mut header: Vec<String> = Vec::new();
     let mut out: Vec<Finding> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
+    let mut keys: HashSet<String> = HashSet::new();
     for (n, rec) in rdr.records().enumerate() {
         let rec = rec?;
         if n == 0 {
@@ -77,9 +78,8 @@ pub(super) fn findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
             f.description.push_str(&format!("\n**IP**: {ip}"));
         }
         let key = format!("{ep}|{}|{}|{}", f.severity, f.title, f.description);
-        if !keys.contains(&key) {
+        if keys.insert(key) {
             f.endpoints.push(ep);
-            keys.push(key);
             out.push(f);
         }
     }

@@ -6,7 +6,7 @@ use super::valid_severity;
 use crate::endpoint::Endpoint;
 use crate::error::ParseError;
 use crate::finding::Finding;
-use crate::util::parse_date;
+use crate::util::{parse_date, Folded};
 use crate::xml::{self, decode_text, Element};
 
 #[derive(Default)]
@@ -58,15 +58,15 @@ fn postprocess(f: &mut Finding, aux: Aux) {
 }
 
 /// Results that differ only in host are one finding with several endpoints.
-fn deduplicate(out: &mut Vec<(String, Finding)>, mut f: Finding, ep: Endpoint) {
+fn deduplicate(out: &mut Folded<String, Finding>, mut f: Finding, ep: Endpoint) {
     let key = format!(
         "{ep}|{}|{}|{}",
         f.title,
         f.vuln_id_from_tool.clone().unwrap_or_else(|| "None".into()),
         f.severity
     );
-    match out.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, org)) => {
+    match out.get_mut(&key) {
+        Some(org) => {
             org.nb_occurences = Some(org.nb_occurences.unwrap_or(1) + 1);
             if !org.endpoints.contains(&ep) {
                 org.endpoints.push(ep);
@@ -74,7 +74,7 @@ fn deduplicate(out: &mut Vec<(String, Finding)>, mut f: Finding, ep: Endpoint) {
         }
         None => {
             f.endpoints.push(ep);
-            out.push((key, f));
+            out.insert(key, f);
         }
     }
 }
@@ -99,7 +99,7 @@ pub(super) fn csv_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
             "not an OpenVAS CSV export (no \"NVT Name\" column)",
         ));
     }
-    let mut out = Vec::new();
+    let mut out = Folded::new();
     for rec in records {
         let rec = rec?;
         let (mut f, mut ep, mut aux) = new_finding();
@@ -142,7 +142,7 @@ pub(super) fn csv_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
         postprocess(&mut f, aux);
         deduplicate(&mut out, f, ep);
     }
-    Ok(out.into_iter().map(|(_, f)| f).collect())
+    Ok(out.into_values())
 }
 
 /// "summary=...|impact=...|cvss_base_vector=..." inside an NVT's tags.
@@ -201,7 +201,7 @@ pub(super) fn xml_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
     if !root.name.contains("report") {
         return Err(ParseError::invalid("not a Greenbone OpenVAS XML report"));
     }
-    let mut out = Vec::new();
+    let mut out = Folded::new();
     let Some(results) = root.path("report/results") else {
         return Ok(Vec::new());
     };
@@ -235,5 +235,5 @@ pub(super) fn xml_findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
         postprocess(&mut f, aux);
         deduplicate(&mut out, f, ep);
     }
-    Ok(out.into_iter().map(|(_, f)| f).collect())
+    Ok(out.into_values())
 }

@@ -1,4 +1,5 @@
 use serde_json::Value;
+use std::collections::HashMap;
 
 use super::convert_severity;
 use crate::finding::Finding;
@@ -79,7 +80,8 @@ pub(super) fn findings(data: &Value, detailed: bool) -> Vec<Finding> {
 #[derive(Default)]
 pub(super) struct Aggregator {
     pub out: Vec<Finding>,
-    keys: Vec<String>,
+    /// Index in `out` of each folding key.
+    keys: HashMap<String, usize>,
 }
 
 impl Aggregator {
@@ -96,14 +98,14 @@ impl Aggregator {
             f.line = i.line.as_deref().and_then(|l| l.trim().parse().ok());
             f.unique_id_from_tool = Some(i.key.clone());
             let k = format!("{cwe}{}{description}{}{}", i.title, i.file_path, i.key);
-            match self.keys.iter().position(|x| *x == k) {
-                Some(n) => {
+            match self.keys.get(&k) {
+                Some(&n) => {
                     if let Some(slot) = self.out.get_mut(n) {
                         *slot = f;
                     }
                 }
                 None => {
-                    self.keys.push(k);
+                    self.keys.insert(k, self.out.len());
                     self.out.push(f);
                 }
             }
@@ -111,7 +113,7 @@ impl Aggregator {
         }
         let occurrence = format!("Line: {}", i.line.unwrap_or_else(|| "None".into()));
         let k = format!("{cwe}{}{description}{}", i.title, i.file_path);
-        match self.keys.iter().position(|x| *x == k) {
+        match self.keys.get(&k).copied() {
             Some(n) => {
                 if let Some(o) = self.out.get_mut(n) {
                     o.description.push_str(&format!("\n{occurrence}"));
@@ -123,7 +125,7 @@ impl Aggregator {
             None => {
                 f.description = format!("{description}\n\n-----\nOccurences:\n{occurrence}");
                 f.nb_occurences = Some(1);
-                self.keys.push(k);
+                self.keys.insert(k, self.out.len());
                 self.out.push(f);
             }
         }

@@ -4,6 +4,7 @@ use crate::error::ParseError;
 use crate::finding::Finding;
 use crate::util::{cell, read_csv};
 use crate::xml::decode_text;
+use std::collections::HashMap;
 
 type Row = Vec<(String, String)>;
 
@@ -67,7 +68,8 @@ pub(super) fn findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
     let delimiter = if first_line.contains(';') { b';' } else { b',' };
     let rows = read_csv(text.as_bytes(), delimiter)?;
     let mut out: Vec<Finding> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
+    // Index in `out` of each aggregate's key.
+    let mut keys: HashMap<String, usize> = HashMap::new();
     for row in &rows {
         let Some(title) =
             col(row, &["Name", "Plugin Name", "asset.name"]).filter(|t| !t.is_empty())
@@ -84,7 +86,7 @@ pub(super) fn findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
         let port_key = col(row, &["Port", "asset.port"]).unwrap_or("No port");
         // Rows of one plugin on one host and port are a single finding.
         let key = format!("{sev}|{title}|{host_key}|{port_key}|{synopsis}");
-        let idx = match keys.iter().position(|k| *k == key) {
+        let idx = match keys.get(&key).copied() {
             Some(i) => i,
             None => {
                 let mut f = Finding::new_dynamic(title, sev.clone());
@@ -117,8 +119,8 @@ pub(super) fn findings(bytes: &[u8]) -> Result<Vec<Finding>, ParseError> {
                     cpe_component(col(row, &["CPE", "definition.cpe"]).unwrap_or_default());
                 f.component_name = n;
                 f.component_version = v;
+                keys.insert(key, out.len());
                 out.push(f);
-                keys.push(key);
                 out.len() - 1
             }
         };
