@@ -17,6 +17,7 @@ pub struct DedupRow {
     pub hash_code: Option<String>,
     pub unique_id_from_tool: Option<String>,
     pub title: String,
+    pub severity: String,
     pub cwe: i64,
     pub file_path: Option<String>,
     pub line: Option<i64>,
@@ -33,7 +34,7 @@ pub struct DedupRow {
 }
 
 const SELECT: &str =
-    "SELECT f.id, f.hash_code, f.unique_id_from_tool, f.title, f.cwe, f.file_path, \
+    "SELECT f.id, f.hash_code, f.unique_id_from_tool, f.title, f.severity, f.cwe, f.file_path, \
      f.line, f.static_finding, f.duplicate, f.active, f.is_mitigated, \
      (f.mitigated IS NOT NULL) AS has_mitigated, f.false_p, f.out_of_scope, t.test_type_id, \
      t.engagement_id, e.deduplication_on_engagement AS dedup_on_engagement \
@@ -56,6 +57,7 @@ async fn candidates(
     product_id: i64,
     batch: &[DedupRow],
     algorithm: DedupAlgorithm,
+    older_than: i64,
 ) -> ImportResult<Vec<DedupRow>> {
     let mut found: Vec<DedupRow> = Vec::new();
     let by_hash = !matches!(algorithm, DedupAlgorithm::UniqueIdFromTool);
@@ -63,14 +65,14 @@ async fn candidates(
         algorithm,
         DedupAlgorithm::UniqueIdFromTool | DedupAlgorithm::UniqueIdFromToolOrHashCode
     );
-    let fixed = [Param::from(product_id)];
+    let fixed = [Param::from(product_id), Param::from(older_than)];
     if by_hash {
         let mut hashes: Vec<String> = batch.iter().filter_map(|r| r.hash_code.clone()).collect();
         hashes.sort();
         hashes.dedup();
         found.extend(
             bulk::fetch_in::<DedupRow, _>(conn, &fixed, &hashes, |list| {
-                format!("{SELECT} WHERE f.product_id = $1 AND f.duplicate = FALSE AND f.hash_code IN ({list})")
+                format!("{SELECT} WHERE f.product_id = $1 AND +f.id < $2 AND f.duplicate = FALSE AND f.hash_code IN ({list})")
             })
             .await?,
         );
@@ -85,7 +87,7 @@ async fn candidates(
         found.extend(
             bulk::fetch_in::<DedupRow, _>(conn, &fixed, &uids, |list| {
                 format!(
-                    "{SELECT} WHERE f.product_id = $1 AND f.duplicate = FALSE \
+                    "{SELECT} WHERE f.product_id = $1 AND +f.id < $2 AND f.duplicate = FALSE \
                      AND f.unique_id_from_tool IN ({list})"
                 )
             })
@@ -98,7 +100,7 @@ async fn candidates(
 }
 
 /// (host, path) of each finding's endpoints, and their full text for the legacy check.
-async fn endpoints_of(
+pub(crate) async fn endpoints_of(
     conn: &mut Conn,
     ids: &[i64],
 ) -> ImportResult<HashMap<i64, Vec<EndpointParts>>> {
@@ -140,12 +142,24 @@ struct FalsePositive {
     severity: String,
 }
 
+/// The parts of an endpoint de-duplication compares.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct EndpointParts {
-    host: Option<String>,
-    path: Option<String>,
-    protocol: Option<String>,
-    port: Option<i64>,
+pub struct EndpointParts {
+    pub host: Option<String>,
+    pub path: Option<String>,
+    pub protocol: Option<String>,
+    pub port: Option<i64>,
+}
+
+impl From<&dojo_parsers::Endpoint> for EndpointParts {
+    fn from(e: &dojo_parsers::Endpoint) -> Self {
+        EndpointParts {
+            host: e.host.clone(),
+            path: e.path.clone(),
+            protocol: e.protocol.clone(),
+            port: e.port.map(i64::from),
+        }
+    }
 }
 
 /// DEDUPE_ALGO_ENDPOINT_FIELDS = host, path: passes when neither side has
@@ -182,32 +196,46 @@ pub struct Marked {
 
 /// Finds the original of each finding of `batch` (ascending ids) within the product,
 /// as DefectDojo would, and writes the result. Returns the duplicates marked.
+/// `batch_endpoints` are the batch's endpoints, known to the caller. Candidates
+/// are read from the database below `first_new_id`, the first id this run
+/// created (everything from there on is in the batch, in memory).
 pub async fn deduplicate(
     conn: &mut Conn,
     product_id: i64,
     batch: &[DedupRow],
+    batch_endpoints: &HashMap<i64, Vec<EndpointParts>>,
     algorithm: DedupAlgorithm,
     test_type_id: i64,
+    first_new_id: i64,
 ) -> ImportResult<Vec<Marked>> {
-    let batch: Vec<&DedupRow> = batch.iter().filter(|r| r.hash_code.is_some()).collect();
-    if batch.is_empty() {
+    let owned: Vec<DedupRow> = batch
+        .iter()
+        .filter(|r| r.hash_code.is_some())
+        .cloned()
+        .collect();
+    if owned.is_empty() {
         return Ok(Vec::new());
     }
-    let owned: Vec<DedupRow> = batch.iter().map(|r| (*r).clone()).collect();
-    let mut pool = candidates(conn, product_id, &owned, algorithm).await?;
+    let in_batch: std::collections::HashSet<i64> = owned.iter().map(|r| r.id).collect();
+    let mut pool: Vec<DedupRow> = candidates(conn, product_id, &owned, algorithm, first_new_id)
+        .await?
+        .into_iter()
+        .filter(|r| !in_batch.contains(&r.id))
+        .collect();
     let needs_endpoints = !matches!(algorithm, DedupAlgorithm::UniqueIdFromTool);
-    let endpoints = if needs_endpoints {
-        let mut ids: Vec<i64> = pool
-            .iter()
-            .map(|r| r.id)
-            .chain(owned.iter().map(|r| r.id))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
+    let mut endpoints = if needs_endpoints && !pool.is_empty() {
+        let ids: Vec<i64> = pool.iter().map(|r| r.id).collect();
         endpoints_of(conn, &ids).await?
     } else {
         HashMap::new()
     };
+    if needs_endpoints {
+        for (id, parts) in batch_endpoints {
+            endpoints.insert(*id, parts.clone());
+        }
+    }
+    pool.extend(owned.iter().cloned());
+    pool.sort_by_key(|r| r.id);
 
     let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_uid: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -371,7 +399,6 @@ pub async fn false_positive_history(
     product_id: i64,
     batch: &[DedupRow],
     algorithm: DedupAlgorithm,
-    severities: &HashMap<i64, String>,
 ) -> ImportResult<Vec<i64>> {
     let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
     let fixed = [Param::from(product_id)];
@@ -424,8 +451,7 @@ pub async fn false_positive_history(
                             || (uid.is_some() && *uid == row.unique_id_from_tool)
                     }
                     DedupAlgorithm::Legacy => {
-                        fp.title == row.title.to_lowercase()
-                            && severities.get(&row.id) == Some(&fp.severity)
+                        fp.title == row.title.to_lowercase() && row.severity == fp.severity
                     }
                 }
         });

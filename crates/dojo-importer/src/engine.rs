@@ -17,6 +17,36 @@ use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
 use crate::stats;
 use crate::write::{self, Prepared, Stamp};
 
+/// Time spent per phase of one import, logged at debug level when it ends.
+pub(crate) struct Phases {
+    last: std::time::Instant,
+    marks: Vec<(&'static str, u128)>,
+}
+
+impl Phases {
+    pub(crate) fn start() -> Self {
+        Phases {
+            last: std::time::Instant::now(),
+            marks: Vec::new(),
+        }
+    }
+
+    pub(crate) fn mark(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.marks.push((phase, (now - self.last).as_micros()));
+        self.last = now;
+    }
+
+    pub(crate) fn log(&self, test_id: i64) {
+        let summary: Vec<String> = self
+            .marks
+            .iter()
+            .map(|(phase, us)| format!("{phase}={:.1}ms", *us as f64 / 1000.0))
+            .collect();
+        tracing::debug!(test_id, phases = %summary.join(" "), "import phases");
+    }
+}
+
 /// The scan type of a request, or the 400 DefectDojo gives for an unknown one.
 pub fn scan_type(name: &str) -> ImportResult<&'static ScanTypeInfo> {
     match dojo_parsers::scan_type(name) {
@@ -32,16 +62,26 @@ pub fn scan_type(name: &str) -> ImportResult<&'static ScanTypeInfo> {
     }
 }
 
+/// Every supported scan type reads a file; DefectDojo refuses an import or
+/// reimport without one in the same words.
+pub fn require_report(info: &ScanTypeInfo, request: &ImportRequest) -> ImportResult<()> {
+    if request.report.is_none() {
+        return Err(ImportError::field(
+            "non_field_errors",
+            format!("Uploading a Report File is required for {}", info.name),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses the report off the async runtime; a malformed report is a 400.
 pub async fn parse_report(
     info: &'static ScanTypeInfo,
     request: &ImportRequest,
 ) -> ImportResult<ParseOutput> {
+    require_report(info, request)?;
     let Some(report) = request.report.clone() else {
-        return Err(ImportError::field(
-            "file",
-            format!("Uploading a Report File is required for {}", info.name),
-        ));
+        return Ok(ParseOutput::default());
     };
     let name = info.name;
     tokio::task::spawn_blocking(move || dojo_parsers::parse(name, &report.file_name, &report.bytes))
@@ -255,19 +295,26 @@ pub(crate) async fn post_process(
     product_id: i64,
     info: &ScanTypeInfo,
     test_type_id: i64,
-    new_ids: &[i64],
-    severities: &HashMap<i64, String>,
+    batch: &[DedupRow],
+    batch_endpoints: &HashMap<i64, Vec<dedup::EndpointParts>>,
+    first_new_id: i64,
 ) -> ImportResult<PostProcessed> {
     let system = settings::load(conn).await?;
     let mut done = PostProcessed::default();
-    if new_ids.is_empty() {
+    if batch.is_empty() {
         return Ok(done);
     }
-    let batch: Vec<DedupRow> = dedup::rows_by_id(conn, new_ids).await?;
     if system.enable_deduplication {
-        let marked =
-            dedup::deduplicate(conn, product_id, &batch, info.dedup_algorithm, test_type_id)
-                .await?;
+        let marked = dedup::deduplicate(
+            conn,
+            product_id,
+            batch,
+            batch_endpoints,
+            info.dedup_algorithm,
+            test_type_id,
+            first_new_id,
+        )
+        .await?;
         if system.delete_duplicates {
             if let Some(max) = system.max_dupes.filter(|m| *m >= 0) {
                 let mut originals: Vec<i64> = marked.iter().map(|m| m.original).collect();
@@ -278,10 +325,46 @@ pub(crate) async fn post_process(
         }
         done.duplicates = marked.len();
     } else if system.false_positive_history {
-        dedup::false_positive_history(conn, product_id, &batch, info.dedup_algorithm, severities)
-            .await?;
+        dedup::false_positive_history(conn, product_id, batch, info.dedup_algorithm).await?;
     }
     Ok(done)
+}
+
+/// The de-duplication view of findings this run wrote, from memory.
+pub(crate) fn dedup_rows(
+    prepared: &[Prepared],
+    context: &Context,
+    test_type_id: i64,
+) -> (Vec<DedupRow>, HashMap<i64, Vec<dedup::EndpointParts>>) {
+    let rows = prepared
+        .iter()
+        .map(|p| DedupRow {
+            id: p.row.id,
+            hash_code: p.row.hash_code.clone(),
+            unique_id_from_tool: p.row.unique_id_from_tool.clone(),
+            title: p.row.title.clone(),
+            severity: p.row.severity.as_str().to_owned(),
+            cwe: p.row.cwe,
+            file_path: p.row.file_path.clone(),
+            line: p.row.line,
+            static_finding: p.row.static_finding,
+            duplicate: p.row.duplicate,
+            active: p.row.active,
+            is_mitigated: p.row.is_mitigated,
+            has_mitigated: p.row.mitigated.is_some(),
+            false_p: p.row.false_p,
+            out_of_scope: p.row.out_of_scope,
+            test_type_id,
+            engagement_id: context.engagement.id,
+            dedup_on_engagement: context.engagement.deduplication_on_engagement,
+        })
+        .collect();
+    let endpoints = prepared
+        .iter()
+        .filter(|p| !p.endpoints.is_empty())
+        .map(|p| (p.row.id, p.endpoints.iter().map(Into::into).collect()))
+        .collect();
+    (rows, endpoints)
 }
 
 /// Deletes the oldest duplicates of each original beyond `max` (workflows c.7).
@@ -440,10 +523,28 @@ pub async fn import_scan(
 ) -> ImportResult<ImportOutcome> {
     let info = scan_type(&request.scan_type)?;
     context::check_scan_date(request.scan_date)?;
-    let parsed = parse_report(info, request).await?;
+    require_report(info, request)?;
+    let mut phases = Phases::start();
     let mut tx = db.begin().await?;
-    let outcome = import_in(&mut tx, actor, request, info, parsed, None).await?;
+    // Who may import where is settled before the report is read, so a user
+    // without access learns nothing from (and costs nothing with) a report.
+    let context = context::resolve(&mut tx, actor, request).await?;
+    phases.mark("resolve");
+    let parsed = parse_report(info, request).await?;
+    phases.mark("parse");
+    let outcome = import_in(
+        &mut tx,
+        actor,
+        request,
+        info,
+        parsed,
+        Some(context),
+        &mut phases,
+    )
+    .await?;
     tx.commit().await?;
+    phases.mark("commit");
+    phases.log(outcome.test_id);
     Ok(outcome)
 }
 
@@ -454,6 +555,7 @@ pub(crate) async fn import_in(
     info: &'static ScanTypeInfo,
     parsed: ParseOutput,
     context: Option<Context>,
+    phases: &mut Phases,
 ) -> ImportResult<ImportOutcome> {
     let now = Utc::now();
     let mut context = match context {
@@ -506,6 +608,7 @@ pub(crate) async fn import_in(
         extra_tags: &extra_tags,
     };
     let findings = report_findings(parsed, request.minimum_severity)?;
+    phases.mark("context");
     let ids = bulk::allocate_ids(conn, repo::findings::TABLE, findings.len()).await?;
     let prepared: Vec<Prepared> = findings
         .into_iter()
@@ -516,6 +619,7 @@ pub(crate) async fn import_in(
             p
         })
         .collect();
+    phases.mark("prepare");
     write::insert_findings(
         conn,
         &prepared,
@@ -523,6 +627,7 @@ pub(crate) async fn import_in(
         context.product.id,
         request.endpoint_to_add,
         now,
+        phases,
     )
     .await?;
     if request.apply_tags_to_endpoints && !request.tags.is_empty() {
@@ -543,19 +648,18 @@ pub(crate) async fn import_in(
         )
         .await?;
     }
-    let severities: HashMap<i64, String> = prepared
-        .iter()
-        .map(|p| (p.row.id, p.row.severity.as_str().to_owned()))
-        .collect();
+    let (batch, batch_endpoints) = dedup_rows(&prepared, &context, test_type.id);
     let post = post_process(
         conn,
         context.product.id,
         info,
         test_type.id,
-        &ids,
-        &severities,
+        &batch,
+        &batch_endpoints,
+        ids.first().copied().unwrap_or(i64::MAX),
     )
     .await?;
+    phases.mark("deduplicate");
 
     let mut actions: Vec<(i64, ImportAction)> =
         ids.iter().map(|id| (*id, ImportAction::Created)).collect();
@@ -581,6 +685,7 @@ pub(crate) async fn import_in(
     )
     .await?;
     let after = stats::of_test(conn, test.id).await?;
+    phases.mark("close, history, statistics");
     Ok(ImportOutcome {
         test_id: test.id,
         engagement_id: context.engagement.id,
@@ -672,7 +777,7 @@ pub use crate::reimport::reimport_scan;
 pub(crate) mod shared {
     //! Pieces the reimport reuses.
     pub(crate) use super::{
-        close_findings, environment_id, import_in, post_process, record_import, report_findings,
-        scan_instant, sla_of, touch_test,
+        close_findings, dedup_rows, environment_id, import_in, post_process, record_import,
+        report_findings, scan_instant, sla_of, touch_test, Phases,
     };
 }

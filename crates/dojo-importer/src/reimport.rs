@@ -11,8 +11,9 @@ use dojo_storage::bulk::{self, Param};
 use dojo_storage::{repo, Db};
 
 use crate::context;
+use crate::dedup;
 use crate::engine::shared::*;
-use crate::engine::{parse_report, scan_type};
+use crate::engine::{parse_report, require_report, scan_type};
 use crate::error::{ImportError, ImportResult};
 use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
 use crate::stats;
@@ -52,22 +53,29 @@ pub async fn reimport_scan(
 ) -> ImportResult<ImportOutcome> {
     let info = scan_type(&request.scan_type)?;
     context::check_scan_date(request.scan_date)?;
-    // A reimport may come without a file (dd-import does this); it then reports nothing.
-    let parsed = if request.report.is_some() {
-        parse_report(info, request).await?
-    } else {
-        dojo_parsers::ParseOutput::default()
-    };
+    require_report(info, request)?;
+    let mut phases = Phases::start();
     let mut tx = db.begin().await?;
+    // Who may import where is settled before the report is read, so a user
+    // without access learns nothing from (and costs nothing with) a report.
     let (test, found_context) = context::resolve_test(&mut tx, actor, request).await?;
+    let parsed = parse_report(info, request).await?;
     let Some(mut test) = test else {
         // No test yet: an import into a new test, closing nothing.
         let import_request = ImportRequest {
             close_old_findings: false,
             ..request.clone()
         };
-        let outcome =
-            import_in(&mut tx, actor, &import_request, info, parsed, found_context).await?;
+        let outcome = import_in(
+            &mut tx,
+            actor,
+            &import_request,
+            info,
+            parsed,
+            found_context,
+            &mut phases,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(outcome);
     };
@@ -87,6 +95,7 @@ pub async fn reimport_scan(
     {
         test.environment_id = Some(environment_id(&mut tx, request).await?);
     }
+    phases.mark("parse, resolve");
     let before = stats::of_test(&mut tx, test.id).await?;
 
     let service = request.service();
@@ -335,6 +344,7 @@ pub async fn reimport_scan(
         }
     }
 
+    phases.mark("load and match");
     // Reactivations and report-driven closes keep the SLA start unless it restarts.
     let mut status_columns = vec![
         "active",
@@ -387,25 +397,25 @@ pub async fn reimport_scan(
         context.product.id,
         request.endpoint_to_add,
         now,
+        &mut phases,
     )
     .await?;
-    let severities: HashMap<i64, String> = new_findings
-        .iter()
-        .map(|p| (p.row.id, p.row.severity.as_str().to_owned()))
-        .collect();
-    let mut post_ids: Vec<i64> = ids.clone();
-    post_ids.extend(&reactivated);
-    post_ids.sort_unstable();
+    // New findings are known in memory; reactivated ones are read back.
+    let (mut batch, mut batch_endpoints) = dedup_rows(&new_findings, &context, test_type.id);
+    batch.extend(dedup::rows_by_id(&mut tx, &reactivated).await?);
+    batch_endpoints.extend(dedup::endpoints_of(&mut tx, &reactivated).await?);
+    batch.sort_by_key(|r| r.id);
     let post = post_process(
         &mut tx,
         context.product.id,
         info,
         test_type.id,
-        &post_ids,
-        &severities,
+        &batch,
+        &batch_endpoints,
+        ids.first().copied().unwrap_or(i64::MAX),
     )
     .await?;
-
+    phases.mark("deduplicate");
     // Close what the report no longer has.
     let mut closed: Vec<i64> = closed_by_report.clone();
     if request.close_old_findings {
@@ -483,7 +493,10 @@ pub async fn reimport_scan(
     .await?;
     let delta = stats::of_import(&mut tx, test_import_id).await?;
     let after = stats::of_test(&mut tx, test.id).await?;
+    phases.mark("close, history, statistics");
     tx.commit().await?;
+    phases.mark("commit");
+    phases.log(test.id);
     Ok(ImportOutcome {
         test_id: test.id,
         engagement_id: context.engagement.id,

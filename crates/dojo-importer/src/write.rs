@@ -329,12 +329,14 @@ pub async fn insert_findings(
     product_id: i64,
     extra_endpoint: Option<i64>,
     now: DateTime<Utc>,
+    phases: &mut crate::engine::Phases,
 ) -> ImportResult<()> {
     if findings.is_empty() {
         return Ok(());
     }
     let rows: Vec<Finding> = findings.iter().map(|p| p.row.clone()).collect();
     repo::findings::insert_many(conn, &rows).await?;
+    phases.mark("insert findings");
 
     let found_by: Vec<Vec<Param>> = findings
         .iter()
@@ -384,6 +386,7 @@ pub async fn insert_findings(
         status.id = id;
     }
     repo::endpoint_statuses::insert_many(conn, &statuses).await?;
+    phases.mark("endpoints");
 
     // Vulnerability ids, in order; the first is the finding's cve.
     let all_ids: Vec<String> = findings
@@ -426,6 +429,7 @@ pub async fn insert_findings(
         })
         .collect();
     bulk::insert_rows(conn, "finding_cwe", &["finding_id", "cwe"], &cwes, "").await?;
+    phases.mark("vulnerability ids, cwes");
 
     let tag_names: Vec<String> = findings
         .iter()
@@ -475,6 +479,7 @@ pub async fn insert_findings(
         "",
     )
     .await?;
+    phases.mark("tags, request/response");
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use axum::Json;
 use serde_json::json;
 
 use crate::accounts::AccountError;
+use dojo_importer::ImportError;
 use dojo_storage::StorageError;
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,10 @@ pub enum ApiError {
     /// 400 with `{"message": …}`, DefectDojo's shape for unparseable bodies.
     #[error("{0}")]
     Message(String),
+    /// 400 with a bare JSON array: DefectDojo's shape for messages raised while it
+    /// looks up the target of an import (api.md §1.6).
+    #[error("{0:?}")]
+    List(Vec<String>),
     /// 403 with `{"detail": …}`. DefectDojo answers missing or bad credentials with 403.
     #[error("{0}")]
     Forbidden(String),
@@ -46,6 +51,7 @@ impl IntoResponse for ApiError {
             ApiError::Message(message) => {
                 (StatusCode::BAD_REQUEST, Json(json!({ "message": message }))).into_response()
             }
+            ApiError::List(messages) => (StatusCode::BAD_REQUEST, Json(messages)).into_response(),
             ApiError::Forbidden(detail) => {
                 (StatusCode::FORBIDDEN, Json(json!({ "detail": detail }))).into_response()
             }
@@ -89,6 +95,51 @@ impl From<StorageError> for ApiError {
     }
 }
 
+impl From<ImportError> for ApiError {
+    fn from(err: ImportError) -> Self {
+        match err {
+            ImportError::Field { field, message } => ApiError::field(field, message),
+            ImportError::Target(message) => ApiError::List(vec![message]),
+            // Django's ValidationError rendered through `str()`: a Python list repr.
+            ImportError::Report(message) => {
+                ApiError::Message(format!("[{}]", python_repr(&message)))
+            }
+            ImportError::Forbidden(detail) => ApiError::Forbidden(detail),
+            ImportError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+/// Python's `repr()` of a string: single quotes unless the text holds a single
+/// quote and no double quote; backslashes, the quote and control characters escaped.
+pub fn python_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 impl From<AccountError> for ApiError {
     fn from(err: AccountError) -> Self {
         match err {
@@ -114,6 +165,46 @@ mod tests {
             .await
             .unwrap_or_default();
         (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[test]
+    fn python_repr_matches_python() {
+        assert_eq!(python_repr("plain"), "'plain'");
+        assert_eq!(python_repr("it's"), "\"it's\"");
+        assert_eq!(python_repr("both ' and \""), "'both \\' and \"'");
+        assert_eq!(python_repr("a\\b\nc"), "'a\\\\b\\nc'");
+        assert_eq!(python_repr("\u{1}"), "'\\x01'");
+    }
+
+    #[tokio::test]
+    async fn import_errors_take_defectdojos_shapes() {
+        let (status, body) =
+            render(ImportError::Target("product_name parameter missing".into()).into()).await;
+        assert_eq!(
+            (status, body),
+            (
+                StatusCode::BAD_REQUEST,
+                json!(["product_name parameter missing"])
+            )
+        );
+        let (status, body) = render(ImportError::Report("bad 'xml'".into()).into()).await;
+        assert_eq!(
+            (status, body),
+            (
+                StatusCode::BAD_REQUEST,
+                json!({ "message": "[\"bad 'xml'\"]" })
+            )
+        );
+        let (status, body) = render(ImportError::field("scan_type", "nope").into()).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::BAD_REQUEST, json!({ "scan_type": ["nope"] }))
+        );
+        let (status, body) = render(ImportError::Forbidden("No permission".into()).into()).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::FORBIDDEN, json!({ "detail": "No permission" }))
+        );
     }
 
     #[tokio::test]

@@ -16,9 +16,19 @@ pub fn rows_per_statement(columns: usize) -> usize {
 }
 
 /// `INSERT INTO table (cols) VALUES ($1, $2), ($3, $4) <suffix>` for `rows` rows.
-pub fn insert_values_sql(table: &str, columns: &[&str], rows: usize, suffix: &str) -> String {
+/// On SQLite the placeholders are plain `?` (see [`positional`]).
+pub fn insert_values_sql(
+    table: &str,
+    columns: &[&str],
+    rows: usize,
+    suffix: &str,
+    backend: Backend,
+) -> String {
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     push_values(&mut sql, columns.len(), rows, 1);
+    if backend == Backend::Sqlite {
+        sql = positional(&sql).0;
+    }
     if !suffix.is_empty() {
         sql.push(' ');
         sql.push_str(suffix);
@@ -43,6 +53,51 @@ fn push_values(sql: &mut String, width: usize, rows: usize, first: usize) {
             n += 1;
         }
         sql.push(')');
+    }
+}
+
+/// Rewrites `$n` placeholders as SQLite's anonymous `?`, returning the parameter
+/// index (0-based) each `?` stands for, in text order. SQLite treats `$n` as a
+/// *named* parameter and looks each one up by name, in the parser and again on
+/// every bind, which is quadratic in the number of parameters: with thousands of
+/// rows per statement that dominated the whole import.
+pub fn positional(sql: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(sql.len());
+    let mut order = Vec::new();
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            let start = i + 1;
+            let mut end = start;
+            while bytes.get(end).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+            }
+            if let Ok(n) = sql[start..end].parse::<usize>() {
+                out.push_str(&sql[copied..i]);
+                out.push('?');
+                order.push(n.saturating_sub(1));
+                copied = end;
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&sql[copied..]);
+    (out, order)
+}
+
+/// The statement and its parameters as the connection's database wants them.
+fn for_backend<'p>(backend: Backend, sql: &str, params: &'p [Param]) -> (String, Vec<&'p Param>) {
+    match backend {
+        Backend::Postgres => (sql.to_owned(), params.iter().collect()),
+        Backend::Sqlite => {
+            let (sql, order) = positional(sql);
+            let params = order.into_iter().filter_map(|i| params.get(i)).collect();
+            (sql, params)
+        }
     }
 }
 
@@ -132,8 +187,9 @@ macro_rules! bind_params {
 
 /// Runs `sql` with `params`.
 pub async fn execute(conn: &mut Conn, sql: &str, params: &[Param]) -> StorageResult<u64> {
+    let (sql, params) = for_backend(conn.backend(), sql, params);
     Ok(dispatch!(conn, c => {
-        bind_params!(sqlx::query(sql), params).execute(&mut *c).await?.rows_affected()
+        bind_params!(sqlx::query(&sql), params.iter().copied()).execute(&mut *c).await?.rows_affected()
     }))
 }
 
@@ -146,8 +202,9 @@ pub async fn insert_rows(
     rows: &[Vec<Param>],
     suffix: &str,
 ) -> StorageResult<()> {
+    let backend = conn.backend();
     for chunk in rows.chunks(rows_per_statement(columns.len())) {
-        let sql = insert_values_sql(table, columns, chunk.len(), suffix);
+        let sql = insert_values_sql(table, columns, chunk.len(), suffix, backend);
         let params = chunk.iter().flatten();
         dispatch!(conn, c => {
             bind_params!(sqlx::query(&sql), params).execute(&mut *c).await?;
@@ -157,35 +214,82 @@ pub async fn insert_rows(
 }
 
 /// Sets `columns` of many rows of `table`, each row to its own values: `rows` are
-/// `(id, values)`. One `UPDATE ... FROM (VALUES ...)` per chunk.
+/// `(id, values)`.
+///
+/// PostgreSQL joins the table to a `VALUES` list (one statement per chunk).
+/// SQLite's planner loops over the whole table for such a join, so there the
+/// values go to a temporary table with a primary key first (a multi-row INSERT
+/// per chunk, then one joined UPDATE).
 pub async fn update_rows(
     conn: &mut Conn,
     table: &str,
     columns: &[&str],
     rows: &[(i64, Vec<Param>)],
 ) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let width = columns.len() + 1;
     let assignments: Vec<String> = columns
         .iter()
         .enumerate()
         .map(|(i, column)| format!("{column} = v.column{}", i + 2))
         .collect();
-    for chunk in rows.chunks(rows_per_statement(width)) {
-        let mut values = String::new();
-        push_values(&mut values, width, chunk.len(), 1);
-        let sql = format!(
-            "UPDATE {table} SET {} FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
-            assignments.join(", ")
-        );
-        let params = chunk
+    let as_params = |chunk: &[(i64, Vec<Param>)]| -> Vec<Vec<Param>> {
+        chunk
             .iter()
-            .flat_map(|(id, values)| {
-                std::iter::once(Param::Int(Some(*id))).chain(values.iter().cloned())
+            .map(|(id, values)| {
+                std::iter::once(Param::Int(Some(*id)))
+                    .chain(values.iter().cloned())
+                    .collect()
             })
-            .collect::<Vec<_>>();
-        dispatch!(conn, c => {
-            bind_params!(sqlx::query(&sql), params.iter()).execute(&mut *c).await?;
-        });
+            .collect()
+    };
+    match conn.backend() {
+        Backend::Sqlite => {
+            let staged: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
+            let definition: Vec<String> = staged
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 {
+                        format!("{c} INTEGER PRIMARY KEY")
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+            execute(
+                conn,
+                &format!("CREATE TEMP TABLE bulk_update ({})", definition.join(", ")),
+                &[],
+            )
+            .await?;
+            let staged_refs: Vec<&str> = staged.iter().map(String::as_str).collect();
+            insert_rows(conn, "temp.bulk_update", &staged_refs, &as_params(rows), "").await?;
+            execute(
+                conn,
+                &format!(
+                    "UPDATE {table} SET {} FROM temp.bulk_update AS v WHERE {table}.id = v.column1",
+                    assignments.join(", ")
+                ),
+                &[],
+            )
+            .await?;
+            execute(conn, "DROP TABLE temp.bulk_update", &[]).await?;
+        }
+        Backend::Postgres => {
+            for chunk in rows.chunks(rows_per_statement(width)) {
+                let mut values = String::new();
+                push_values(&mut values, width, chunk.len(), 1);
+                let sql = format!(
+                    "UPDATE {table} SET {} FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+                    assignments.join(", ")
+                );
+                let params: Vec<Param> = as_params(chunk).into_iter().flatten().collect();
+                execute(conn, &sql, &params).await?;
+            }
+        }
     }
     Ok(())
 }
@@ -213,8 +317,9 @@ where
             .cloned()
             .chain(chunk.iter().cloned().map(Into::into))
             .collect();
+        let (sql, params) = for_backend(conn.backend(), &sql, &params);
         let rows: Vec<T> = dispatch!(conn, c => {
-            bind_params!(sqlx::query_as::<_, T>(&sql), params.iter()).fetch_all(&mut *c).await?
+            bind_params!(sqlx::query_as::<_, T>(&sql), params.iter().copied()).fetch_all(&mut *c).await?
         });
         out.extend(rows);
     }
@@ -229,8 +334,9 @@ where
         + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
         + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
 {
+    let (sql, params) = for_backend(conn.backend(), sql, params);
     Ok(dispatch!(conn, c => {
-        bind_params!(sqlx::query_as::<_, T>(sql), params).fetch_all(&mut *c).await?
+        bind_params!(sqlx::query_as::<_, T>(&sql), params.iter().copied()).fetch_all(&mut *c).await?
     }))
 }
 
@@ -277,10 +383,27 @@ mod tests {
     #[test]
     fn values_lists_number_placeholders_across_rows() {
         assert_eq!(
-            insert_values_sql("t", &["a", "b"], 2, "ON CONFLICT DO NOTHING"),
+            insert_values_sql(
+                "t",
+                &["a", "b"],
+                2,
+                "ON CONFLICT DO NOTHING",
+                Backend::Postgres
+            ),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            insert_values_sql("t", &["a", "b"], 2, "", Backend::Sqlite),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
         );
         assert_eq!(placeholders(3, 2), "$3, $4");
         assert_eq!(rows_per_statement(75), 400);
+    }
+
+    #[test]
+    fn positional_follows_text_order_and_reuse() {
+        let (sql, order) = positional("SELECT $2, $1 WHERE a IN ($3, $3) AND b = '$x'");
+        assert_eq!(sql, "SELECT ?, ? WHERE a IN (?, ?) AND b = '$x'");
+        assert_eq!(order, vec![1, 0, 2, 2]);
     }
 }

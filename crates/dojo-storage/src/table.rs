@@ -92,8 +92,9 @@ macro_rules! table {
             let now = $crate::table::now();
             #[allow(unused_imports, reason = "only tables with instants use the first")]
             use $crate::table::{PassThrough as _, TruncateInstant as _};
+            let backend = conn.backend();
             for chunk in values.chunks($crate::bulk::rows_per_statement(COLUMNS.len())) {
-                let sql = $crate::bulk::insert_values_sql($table, COLUMNS, chunk.len(), "");
+                let sql = $crate::bulk::insert_values_sql($table, COLUMNS, chunk.len(), "", backend);
                 dispatch!(conn, c => {
                     let mut query = sqlx::query(&sql);
                     for value in chunk {

@@ -1,6 +1,7 @@
 //! `/api/v2/`: DefectDojo's REST API.
 
 mod body;
+pub mod import;
 mod token_auth;
 
 use axum::routing::post;
@@ -15,4 +16,5 @@ pub fn routes() -> Router<AppState> {
         // DefectDojo's canonical path ends in a slash; clients that omit it are served too.
         .route("/api/v2/api-token-auth/", post(token_auth::obtain_token))
         .route("/api/v2/api-token-auth", post(token_auth::obtain_token))
+        .merge(import::routes())
 }

@@ -4,4 +4,5 @@ mod support;
 
 mod auth;
 mod health;
+mod import;
 mod startup;

@@ -48,3 +48,61 @@ pub fn post_json(path: &str, body: &Value) -> Request<Body> {
         .body(Body::from(body.to_string()))
         .expect("request")
 }
+
+/// A `multipart/form-data` body built by hand: text fields and file parts.
+pub struct Form {
+    boundary: &'static str,
+    body: Vec<u8>,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Form {
+            boundary: "----dojo-test-boundary-7MA4YWxkTrZu0gW",
+            body: Vec::new(),
+        }
+    }
+}
+
+impl Form {
+    pub fn new() -> Self {
+        Form::default()
+    }
+
+    pub fn text(mut self, name: &str, value: &str) -> Self {
+        let head = format!(
+            "--{}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n",
+            self.boundary
+        );
+        self.body.extend_from_slice(head.as_bytes());
+        self.body.extend_from_slice(value.as_bytes());
+        self.body.extend_from_slice(b"\r\n");
+        self
+    }
+
+    pub fn file(mut self, name: &str, file_name: &str, bytes: &[u8]) -> Self {
+        let head = format!(
+            "--{}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n",
+            self.boundary
+        );
+        self.body.extend_from_slice(head.as_bytes());
+        self.body.extend_from_slice(bytes);
+        self.body.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// A POST of this form to `path`, authenticated with `token` when given.
+    pub fn post(mut self, path: &str, token: Option<&str>) -> Request<Body> {
+        self.body
+            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+        let mut request = Request::post(path).header(
+            "content-type",
+            format!("multipart/form-data; boundary={}", self.boundary),
+        );
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Token {token}"));
+        }
+        request.body(Body::from(self.body)).expect("request")
+    }
+}

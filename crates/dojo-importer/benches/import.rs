@@ -1,0 +1,284 @@
+#![allow(
+    clippy::unwrap_used,
+    reason = "benchmark harness: a failed setup should stop the run loudly"
+)]
+
+//! Import benchmark (issue 4). For each database, report format and size it runs,
+//! on a fresh database with de-duplication on:
+//!
+//! 1. parse only;
+//! 2. first import into an empty product;
+//! 3. the same report imported again into another engagement of the product
+//!    (every finding becomes a duplicate);
+//! 4. reimport of the identical report into the first test;
+//! 5. reimport with 10 % of the findings gone and 10 % new.
+//!
+//! Each (database, format, size) runs in a child process of its own so that its
+//! peak RSS (VmHWM) is its own. SQL statements are counted from sqlx's query log.
+//!
+//! `cargo bench -p dojo-importer --bench import [-- --sizes 1000,10000,100000
+//! --formats generic,sarif --databases sqlite,postgres]`; PostgreSQL runs when
+//! `DOJO_TEST_DATABASE_URL` is set.
+
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use dojo_domain::entities::User;
+use dojo_importer::{synthetic, Actor, ImportRequest, Report};
+use dojo_storage::testing::TestDb;
+use dojo_storage::{repo, settings};
+use tracing::field::Visit;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::Layer;
+
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts every statement sqlx logs.
+struct StatementCounter;
+
+impl<S: tracing::Subscriber> Layer<S> for StatementCounter {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            struct Ignore;
+            impl Visit for Ignore {
+                fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+            }
+            event.record(&mut Ignore);
+            STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn report(format: &str, indices: std::ops::Range<usize>) -> Report {
+    match format {
+        "sarif" => Report {
+            file_name: "report.sarif".into(),
+            bytes: synthetic::sarif_report(indices),
+        },
+        _ => Report {
+            file_name: "report.json".into(),
+            bytes: synthetic::generic_report(indices),
+        },
+    }
+}
+
+fn scan_type(format: &str) -> &'static str {
+    match format {
+        "sarif" => "SARIF",
+        _ => "Generic Findings Import",
+    }
+}
+
+fn request(format: &str, engagement: &str, report: Report) -> ImportRequest {
+    let mut request = ImportRequest::new(scan_type(format));
+    request.product_type_name = Some("Benchmarks".into());
+    request.product_name = Some("Bench".into());
+    request.engagement_name = Some(engagement.into());
+    request.auto_create_context = true;
+    request.report = Some(report);
+    request
+}
+
+struct Step {
+    name: &'static str,
+    seconds: f64,
+    findings: usize,
+    statements: u64,
+}
+
+async fn timed<F, T>(name: &'static str, findings: usize, f: F) -> (Step, T)
+where
+    F: std::future::Future<Output = T>,
+{
+    let before = STATEMENTS.load(Ordering::Relaxed);
+    let start = Instant::now();
+    let out = f.await;
+    let seconds = start.elapsed().as_secs_f64();
+    let statements = STATEMENTS.load(Ordering::Relaxed) - before;
+    (
+        Step {
+            name,
+            seconds,
+            findings,
+            statements,
+        },
+        out,
+    )
+}
+
+/// One (database, format, size) in this process; prints one line per step.
+async fn run_case(database: &str, format: &str, size: usize) {
+    let test_db = match database {
+        "postgres" => TestDb::postgres().await.expect("DOJO_TEST_DATABASE_URL"),
+        _ => TestDb::sqlite().await,
+    };
+    let db = test_db.db.clone();
+    let actor = {
+        let mut conn = db.conn().await.unwrap();
+        let user = repo::users::insert(
+            &mut conn,
+            &User {
+                username: "bench".into(),
+                is_superuser: true,
+                ..User::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut system = settings::load(&mut conn).await.unwrap();
+        system.enable_deduplication = true;
+        settings::save(&mut conn, &system).await.unwrap();
+        Actor {
+            user_id: user.id,
+            is_superuser: true,
+        }
+    };
+    let full = report(format, 0..size);
+    let tenth = size / 10;
+    let shifted = report(format, tenth..size + tenth);
+    let mut steps = Vec::new();
+    let bytes = full.bytes.clone();
+    let (step, _) = timed("parse only", size, async {
+        dojo_parsers::parse(scan_type(format), &full.file_name, &bytes).unwrap()
+    })
+    .await;
+    steps.push(step);
+
+    let (step, first) = timed("first import", size, async {
+        dojo_importer::import_scan(&db, &actor, &request(format, "first", full.clone()))
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(first.created, size);
+    steps.push(step);
+
+    let (step, again) = timed("import again (all duplicates)", size, async {
+        dojo_importer::import_scan(&db, &actor, &request(format, "second", full.clone()))
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(again.duplicates, size, "every finding is a duplicate");
+    steps.push(step);
+
+    let mut same = request(format, "first", full.clone());
+    same.test_id = Some(first.test_id);
+    same.close_old_findings = true;
+    let (step, outcome) = timed("reimport identical", size, async {
+        dojo_importer::reimport_scan(&db, &actor, &same)
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(outcome.untouched, size);
+    steps.push(step);
+
+    let mut changed = request(format, "first", shifted);
+    changed.test_id = Some(first.test_id);
+    changed.close_old_findings = true;
+    let (step, outcome) = timed("reimport 10 % new, 10 % gone", size, async {
+        dojo_importer::reimport_scan(&db, &actor, &changed)
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!((outcome.created, outcome.closed), (tenth, tenth));
+    steps.push(step);
+
+    let rss = peak_rss_mb();
+    for step in steps {
+        println!(
+            "ROW|{database}|{format}|{size}|{}|{:.3}|{:.0}|{}|{rss:.0}",
+            step.name,
+            step.seconds,
+            step.findings as f64 / step.seconds,
+            step.statements,
+        );
+    }
+    test_db.cleanup().await;
+}
+
+fn arg_list(args: &[String], flag: &str, default: &str) -> Vec<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .map_or(default, String::as_str)
+        .split(',')
+        .map(str::to_owned)
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--case") {
+        let database = args[i + 1].clone();
+        let format = args[i + 2].clone();
+        let size: usize = args[i + 3].parse().unwrap();
+        let subscriber = tracing_subscriber::registry().with(
+            StatementCounter.with_filter(
+                tracing_subscriber::filter::Targets::new()
+                    .with_target("sqlx::query", tracing::Level::TRACE),
+            ),
+        );
+        if args.iter().any(|a| a == "--phases") {
+            tracing_subscriber::fmt()
+                .with_env_filter("dojo_importer=debug")
+                .with_writer(std::io::stderr)
+                .init();
+        } else if !args.iter().any(|a| a == "--no-count") {
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(run_case(&database, &format, size));
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` would too: run only under bench.
+    if !args.iter().any(|a| a == "--bench") {
+        return;
+    }
+    let sizes = arg_list(&args, "--sizes", "1000,10000,100000");
+    let formats = arg_list(&args, "--formats", "generic,sarif");
+    let mut databases = arg_list(&args, "--databases", "sqlite,postgres");
+    if std::env::var_os("DOJO_TEST_DATABASE_URL").is_none() {
+        databases.retain(|d| d != "postgres");
+    }
+    println!("| database | report | findings | step | seconds | findings/s | SQL statements | peak RSS (MB) |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let exe = std::env::current_exe().unwrap();
+    for database in &databases {
+        for format in &formats {
+            for size in &sizes {
+                let output = Command::new(&exe)
+                    .args(["--case", database, format, size])
+                    .output()
+                    .unwrap();
+                if !output.status.success() {
+                    eprintln!(
+                        "{database} {format} {size} failed:\n{}",
+                        String::from_utf8_lossy(&output.stderr)
+                    );
+                    continue;
+                }
+                for line in String::from_utf8_lossy(&output.stdout).lines() {
+                    if let Some(row) = line.strip_prefix("ROW|") {
+                        println!("| {} |", row.replace('|', " | "));
+                    }
+                }
+            }
+        }
+    }
+}
