@@ -245,12 +245,80 @@ async fn end_to_end(test_db: TestDb) {
         let listing = String::from_utf8_lossy(&output.stdout).into_owned();
         assert_eq!(listing.lines().count(), 2, "{listing}");
         assert!(listing.contains("admin"));
+
+        import_and_reimport(&env);
     })
     .await;
     test_db.cleanup().await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
+}
+
+/// `dojo import` and `dojo reimport` against the same database as the server.
+fn import_and_reimport(env: &[(&str, &str)]) {
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/conformance/scans/zap/some_2.9.0.xml");
+    if !report.exists() {
+        eprintln!("conformance samples not found; import skipped");
+        return;
+    }
+    let report = report.to_string_lossy().into_owned();
+    let names = [
+        "--scan-type",
+        "ZAP Scan",
+        "--product-type",
+        "Web",
+        "--product",
+        "Shop",
+        "--engagement",
+        "CI",
+    ];
+    let mut args = vec!["import"];
+    args.extend(names);
+    args.extend(["--json", report.as_str()]);
+    let output = dojo(&args, env);
+    assert!(output.status.success(), "{:?}", stderr_lines(&output));
+    let imported: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON statistics");
+    assert_eq!(imported["statistics"]["after"]["total"]["total"], 7);
+    assert_eq!(imported["statistics"]["after"]["low"]["active"], 5);
+
+    args[0] = "reimport";
+    let output = dojo(&args, env);
+    assert!(output.status.success(), "{:?}", stderr_lines(&output));
+    let reimported: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON statistics");
+    assert_eq!(reimported["test_id"], imported["test_id"]);
+    assert_eq!(
+        reimported["statistics"]["delta"]["untouched"]["total"]["total"],
+        7
+    );
+    assert_eq!(
+        reimported["statistics"]["delta"]["created"]["total"]["total"],
+        0
+    );
+
+    // A missing product without auto-create is one line and a failure.
+    let output = dojo(
+        &[
+            "import",
+            "--scan-type",
+            "ZAP Scan",
+            "--product",
+            "Nope",
+            "--engagement",
+            "CI",
+            "--no-auto-create",
+            report.as_str(),
+        ],
+        env,
+    );
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr_lines(&output),
+        ["error: Product \"Nope\" does not exist"]
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Command-line interface. Configuration comes only from flags and `DOJO_*`
 //! environment variables (see the README's table).
 
+mod import;
 pub mod logging;
 mod parse;
 mod user;
@@ -38,6 +39,10 @@ pub enum Command {
     User(user::UserCommand),
     /// Parse a scanner report and print its findings (no database needed).
     Parse(parse::ParseArgs),
+    /// Import a scanner report into a new test, as POST /api/v2/import-scan/ does.
+    Import(import::ImportArgs),
+    /// Reimport a scanner report into an existing test, as POST /api/v2/reimport-scan/ does.
+    Reimport(import::ImportArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -116,6 +121,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User(command) => user::run(command).await,
         Command::Parse(args) => parse::run(args),
+        Command::Import(args) => import::run(args, false).await,
+        Command::Reimport(args) => import::run(args, true).await,
     }
 }
 

@@ -17,17 +17,23 @@ use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
 use crate::stats;
 use crate::write::{self, Prepared, Stamp};
 
+/// Told the name of each phase of an import as it finishes (e.g. to drive a
+/// progress display).
+pub type Observer = dyn Fn(&'static str) + Send + Sync;
+
 /// Time spent per phase of one import, logged at debug level when it ends.
-pub(crate) struct Phases {
+pub(crate) struct Phases<'o> {
     last: std::time::Instant,
     marks: Vec<(&'static str, u128)>,
+    observer: Option<&'o Observer>,
 }
 
-impl Phases {
-    pub(crate) fn start() -> Self {
+impl<'o> Phases<'o> {
+    pub(crate) fn start(observer: Option<&'o Observer>) -> Self {
         Phases {
             last: std::time::Instant::now(),
             marks: Vec::new(),
+            observer,
         }
     }
 
@@ -35,6 +41,9 @@ impl Phases {
         let now = std::time::Instant::now();
         self.marks.push((phase, (now - self.last).as_micros()));
         self.last = now;
+        if let Some(observer) = self.observer {
+            observer(phase);
+        }
     }
 
     pub(crate) fn log(&self, test_id: i64) {
@@ -521,10 +530,20 @@ pub async fn import_scan(
     actor: &Actor,
     request: &ImportRequest,
 ) -> ImportResult<ImportOutcome> {
+    import_scan_observed(db, actor, request, None).await
+}
+
+/// [`import_scan`], telling `observer` as each phase finishes.
+pub async fn import_scan_observed(
+    db: &Db,
+    actor: &Actor,
+    request: &ImportRequest,
+    observer: Option<&Observer>,
+) -> ImportResult<ImportOutcome> {
     let info = scan_type(&request.scan_type)?;
     context::check_scan_date(request.scan_date)?;
     require_report(info, request)?;
-    let mut phases = Phases::start();
+    let mut phases = Phases::start(observer);
     let mut tx = db.begin().await?;
     // Who may import where is settled before the report is read, so a user
     // without access learns nothing from (and costs nothing with) a report.
@@ -555,7 +574,7 @@ pub(crate) async fn import_in(
     info: &'static ScanTypeInfo,
     parsed: ParseOutput,
     context: Option<Context>,
-    phases: &mut Phases,
+    phases: &mut Phases<'_>,
 ) -> ImportResult<ImportOutcome> {
     let now = Utc::now();
     let mut context = match context {
@@ -772,7 +791,7 @@ async fn old_findings(
         .collect())
 }
 
-pub use crate::reimport::reimport_scan;
+pub use crate::reimport::{reimport_scan, reimport_scan_observed};
 
 pub(crate) mod shared {
     //! Pieces the reimport reuses.

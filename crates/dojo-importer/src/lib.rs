@@ -14,7 +14,9 @@ pub mod stats;
 pub mod synthetic;
 mod write;
 
-pub use engine::{import_scan, reimport_scan, scan_type};
+pub use engine::{
+    import_scan, import_scan_observed, reimport_scan, reimport_scan_observed, scan_type, Observer,
+};
 pub use error::{ImportError, ImportResult};
 pub use request::{
     Actor, Delta, ImportOutcome, ImportRequest, Report, SeverityCounts, Statistics, StatusCounts,

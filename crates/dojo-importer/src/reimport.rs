@@ -45,16 +45,26 @@ fn special(flags: (bool, bool, bool)) -> bool {
     flags.0 || flags.1 || flags.2
 }
 
-/// `POST /api/v2/reimport-scan/`.
+/// `POST /api/v2/reimport-scan/` and `dojo reimport`.
 pub async fn reimport_scan(
     db: &Db,
     actor: &Actor,
     request: &ImportRequest,
 ) -> ImportResult<ImportOutcome> {
+    reimport_scan_observed(db, actor, request, None).await
+}
+
+/// [`reimport_scan`], telling `observer` as each phase finishes.
+pub async fn reimport_scan_observed(
+    db: &Db,
+    actor: &Actor,
+    request: &ImportRequest,
+    observer: Option<&crate::engine::Observer>,
+) -> ImportResult<ImportOutcome> {
     let info = scan_type(&request.scan_type)?;
     context::check_scan_date(request.scan_date)?;
     require_report(info, request)?;
-    let mut phases = Phases::start();
+    let mut phases = Phases::start(observer);
     let mut tx = db.begin().await?;
     // Who may import where is settled before the report is read, so a user
     // without access learns nothing from (and costs nothing with) a report.

@@ -329,7 +329,7 @@ pub async fn insert_findings(
     product_id: i64,
     extra_endpoint: Option<i64>,
     now: DateTime<Utc>,
-    phases: &mut crate::engine::Phases,
+    phases: &mut crate::engine::Phases<'_>,
 ) -> ImportResult<()> {
     if findings.is_empty() {
         return Ok(());
