@@ -13,8 +13,10 @@
 //! 4. reimport of the identical report into the first test;
 //! 5. reimport with 10 % of the findings gone and 10 % new.
 //!
-//! Each (database, format, size) runs in a child process of its own so that its
-//! peak RSS (VmHWM) is its own. SQL statements are counted from sqlx's query log.
+//! Each (database, format, size) runs in a child process of its own, which reads
+//! reports the parent generated; the peak RSS (VmHWM) is reset before each step,
+//! so it is the step's own, including both reports held in memory. SQL statements
+//! are counted from sqlx's query log.
 //!
 //! `cargo bench -p dojo-importer --bench import [-- --sizes 1000,10000,100000
 //! --formats generic,sarif --databases sqlite,postgres]`; PostgreSQL runs when
@@ -59,16 +61,26 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn report(format: &str, indices: std::ops::Range<usize>) -> Report {
+fn file_name(format: &str) -> &'static str {
     match format {
-        "sarif" => Report {
-            file_name: "report.sarif".into(),
-            bytes: synthetic::sarif_report(indices),
-        },
-        _ => Report {
-            file_name: "report.json".into(),
-            bytes: synthetic::generic_report(indices),
-        },
+        "sarif" => "report.sarif",
+        _ => "report.json",
+    }
+}
+
+fn generate(format: &str, indices: std::ops::Range<usize>) -> Vec<u8> {
+    match format {
+        "sarif" => synthetic::sarif_report(indices),
+        _ => synthetic::generic_report(indices),
+    }
+}
+
+/// Reads a report the parent process wrote, so that generating it does not
+/// count towards this process's peak memory.
+fn report(format: &str, path: &str) -> Report {
+    Report {
+        file_name: file_name(format).into(),
+        bytes: std::fs::read(path).unwrap(),
     }
 }
 
@@ -94,6 +106,13 @@ struct Step {
     seconds: f64,
     findings: usize,
     statements: u64,
+    peak_rss_mb: f64,
+}
+
+/// Resets the kernel's peak-RSS mark of this process (Linux `clear_refs` 5), so
+/// each step reports its own peak.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 async fn timed<F, T>(name: &'static str, findings: usize, f: F) -> (Step, T)
@@ -101,6 +120,7 @@ where
     F: std::future::Future<Output = T>,
 {
     let before = STATEMENTS.load(Ordering::Relaxed);
+    reset_peak_rss();
     let start = Instant::now();
     let out = f.await;
     let seconds = start.elapsed().as_secs_f64();
@@ -111,13 +131,14 @@ where
             seconds,
             findings,
             statements,
+            peak_rss_mb: peak_rss_mb(),
         },
         out,
     )
 }
 
 /// One (database, format, size) in this process; prints one line per step.
-async fn run_case(database: &str, format: &str, size: usize) {
+async fn run_case(database: &str, format: &str, size: usize, full: &str, shifted: &str) {
     let test_db = match database {
         "postgres" => TestDb::postgres().await.expect("DOJO_TEST_DATABASE_URL"),
         _ => TestDb::sqlite().await,
@@ -143,9 +164,9 @@ async fn run_case(database: &str, format: &str, size: usize) {
             is_superuser: true,
         }
     };
-    let full = report(format, 0..size);
+    let full = report(format, full);
     let tenth = size / 10;
-    let shifted = report(format, tenth..size + tenth);
+    let shifted = report(format, shifted);
     let mut steps = Vec::new();
     let bytes = full.bytes.clone();
     let (step, _) = timed("parse only", size, async {
@@ -196,14 +217,14 @@ async fn run_case(database: &str, format: &str, size: usize) {
     assert_eq!((outcome.created, outcome.closed), (tenth, tenth));
     steps.push(step);
 
-    let rss = peak_rss_mb();
     for step in steps {
         println!(
-            "ROW|{database}|{format}|{size}|{}|{:.3}|{:.0}|{}|{rss:.0}",
+            "ROW|{database}|{format}|{size}|{}|{:.3}|{:.0}|{}|{:.0}",
             step.name,
             step.seconds,
             step.findings as f64 / step.seconds,
             step.statements,
+            step.peak_rss_mb,
         );
     }
     test_db.cleanup().await;
@@ -225,6 +246,7 @@ fn main() {
         let database = args[i + 1].clone();
         let format = args[i + 2].clone();
         let size: usize = args[i + 3].parse().unwrap();
+        let (full, shifted) = (args[i + 4].clone(), args[i + 5].clone());
         let subscriber = tracing_subscriber::registry().with(
             StatementCounter.with_filter(
                 tracing_subscriber::filter::Targets::new()
@@ -243,7 +265,7 @@ fn main() {
             .enable_all()
             .build()
             .unwrap();
-        runtime.block_on(run_case(&database, &format, size));
+        runtime.block_on(run_case(&database, &format, size, &full, &shifted));
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` would too: run only under bench.
@@ -259,11 +281,21 @@ fn main() {
     println!("| database | report | findings | step | seconds | findings/s | SQL statements | peak RSS (MB) |");
     println!("|---|---|---|---|---|---|---|---|");
     let exe = std::env::current_exe().unwrap();
+    let reports = tempfile::tempdir().unwrap();
     for database in &databases {
         for format in &formats {
             for size in &sizes {
+                let n: usize = size.parse().unwrap();
+                let full = reports.path().join(format!("{format}-{size}-full"));
+                let shifted = reports.path().join(format!("{format}-{size}-shifted"));
+                if !full.exists() {
+                    std::fs::write(&full, generate(format, 0..n)).unwrap();
+                    std::fs::write(&shifted, generate(format, n / 10..n + n / 10)).unwrap();
+                }
                 let output = Command::new(&exe)
                     .args(["--case", database, format, size])
+                    .arg(&full)
+                    .arg(&shifted)
                     .output()
                     .unwrap();
                 if !output.status.success() {

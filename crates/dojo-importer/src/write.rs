@@ -334,7 +334,7 @@ pub async fn insert_findings(
     if findings.is_empty() {
         return Ok(());
     }
-    let rows: Vec<Finding> = findings.iter().map(|p| p.row.clone()).collect();
+    let rows: Vec<&Finding> = findings.iter().map(|p| &p.row).collect();
     repo::findings::insert_many(conn, &rows).await?;
     phases.mark("insert findings");
 

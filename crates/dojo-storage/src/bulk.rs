@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::{Backend, Conn, StorageResult};
+use crate::{Backend, Conn, RawConn, StorageResult};
 
 /// Binds per statement we allow ourselves, under SQLite's limit with room to spare.
 const MAX_BINDS: usize = 30_000;
@@ -202,7 +202,20 @@ pub async fn insert_rows(
     rows: &[Vec<Param>],
     suffix: &str,
 ) -> StorageResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let backend = conn.backend();
+    if backend == Backend::Postgres {
+        if let Some(arrays) = Arrays::of(rows.iter().map(Vec::as_slice), columns.len()) {
+            let sql = format!(
+                "INSERT INTO {table} ({}) SELECT * FROM UNNEST({}) {suffix}",
+                columns.join(", "),
+                arrays.placeholders(1)
+            );
+            return arrays.execute(conn, &sql, &[]).await;
+        }
+    }
     for chunk in rows.chunks(rows_per_statement(columns.len())) {
         let sql = insert_values_sql(table, columns, chunk.len(), suffix, backend);
         let params = chunk.iter().flatten();
@@ -211,6 +224,108 @@ pub async fn insert_rows(
         });
     }
     Ok(())
+}
+
+/// Rows turned into one array per column, for PostgreSQL's `UNNEST`: one
+/// statement and a handful of binds however many rows, where a VALUES list of
+/// thousands of rows costs PostgreSQL more to parse and plan than to run.
+enum Array {
+    Int(Vec<Option<i64>>),
+    Text(Vec<Option<String>>),
+    Bool(Vec<Option<bool>>),
+    Float(Vec<Option<f64>>),
+    Date(Vec<Option<NaiveDate>>),
+    Instant(Vec<Option<DateTime<Utc>>>),
+}
+
+struct Arrays(Vec<Array>);
+
+impl Arrays {
+    /// `None` when a column mixes kinds of values (then VALUES lists are used).
+    fn of<'a>(rows: impl Iterator<Item = &'a [Param]>, width: usize) -> Option<Arrays> {
+        let mut rows = rows.peekable();
+        let first = rows.peek()?;
+        let mut arrays: Vec<Array> = first
+            .iter()
+            .map(|p| match p {
+                Param::Int(_) => Array::Int(Vec::new()),
+                Param::Text(_) => Array::Text(Vec::new()),
+                Param::Bool(_) => Array::Bool(Vec::new()),
+                Param::Float(_) => Array::Float(Vec::new()),
+                Param::Date(_) => Array::Date(Vec::new()),
+                Param::Instant(_) => Array::Instant(Vec::new()),
+            })
+            .collect();
+        if arrays.len() != width {
+            return None;
+        }
+        for row in rows {
+            if row.len() != width {
+                return None;
+            }
+            for (array, param) in arrays.iter_mut().zip(row) {
+                match (array, param) {
+                    (Array::Int(a), Param::Int(v)) => a.push(*v),
+                    (Array::Text(a), Param::Text(v)) => a.push(v.clone()),
+                    (Array::Bool(a), Param::Bool(v)) => a.push(*v),
+                    (Array::Float(a), Param::Float(v)) => a.push(*v),
+                    (Array::Date(a), Param::Date(v)) => a.push(*v),
+                    (Array::Instant(a), Param::Instant(v)) => a.push(*v),
+                    _ => return None,
+                }
+            }
+        }
+        Some(Arrays(arrays))
+    }
+
+    /// `$first::int8[], $first+1::text[], ...`
+    fn placeholders(&self, first: usize) -> String {
+        self.0
+            .iter()
+            .enumerate()
+            .map(|(i, array)| {
+                let kind = match array {
+                    Array::Int(_) => "int8",
+                    Array::Text(_) => "text",
+                    Array::Bool(_) => "bool",
+                    Array::Float(_) => "float8",
+                    Array::Date(_) => "date",
+                    Array::Instant(_) => "timestamptz",
+                };
+                format!("${}::{kind}[]", first + i)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Runs `sql` on PostgreSQL with `fixed` params first, then the arrays.
+    async fn execute(self, conn: &mut Conn, sql: &str, fixed: &[Param]) -> StorageResult<()> {
+        let RawConn::Postgres(c) = conn.raw() else {
+            return Err(crate::StorageError::Config(
+                "array parameters are for PostgreSQL only".into(),
+            ));
+        };
+        let query = bind_params!(sqlx::query(sql), fixed);
+        self.bind(query).execute(&mut *c).await?;
+        Ok(())
+    }
+
+    fn bind<'q>(
+        self,
+        mut query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        for array in self.0 {
+            query = match array {
+                Array::Int(v) => query.bind(v),
+                Array::Text(v) => query.bind(v),
+                Array::Bool(v) => query.bind(v),
+                Array::Float(v) => query.bind(v),
+                Array::Date(v) => query.bind(v),
+                Array::Instant(v) => query.bind(v),
+            };
+        }
+        query
+    }
 }
 
 /// Sets `columns` of many rows of `table`, each row to its own values: `rows` are
@@ -279,6 +394,17 @@ pub async fn update_rows(
             execute(conn, "DROP TABLE temp.bulk_update", &[]).await?;
         }
         Backend::Postgres => {
+            let staged = as_params(rows);
+            if let Some(arrays) = Arrays::of(staged.iter().map(Vec::as_slice), width) {
+                let names: Vec<String> = (1..=width).map(|i| format!("column{i}")).collect();
+                let sql = format!(
+                    "UPDATE {table} SET {} FROM UNNEST({}) AS v({}) WHERE {table}.id = v.column1",
+                    assignments.join(", "),
+                    arrays.placeholders(1),
+                    names.join(", ")
+                );
+                return arrays.execute(conn, &sql, &[]).await;
+            }
             for chunk in rows.chunks(rows_per_statement(width)) {
                 let mut values = String::new();
                 push_values(&mut values, width, chunk.len(), 1);
@@ -310,6 +436,33 @@ where
         + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
 {
     let mut out = Vec::new();
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    if conn.backend() == Backend::Postgres {
+        let keys: Vec<Param> = keys.iter().cloned().map(Into::into).collect();
+        let rows: Vec<&[Param]> = keys.iter().map(std::slice::from_ref).collect();
+        if let Some(arrays) = Arrays::of(rows.into_iter(), 1) {
+            let sql = sql_for(&format!(
+                "SELECT UNNEST({})",
+                arrays.placeholders(fixed.len() + 1)
+            ));
+            let RawConn::Postgres(c) = conn.raw() else {
+                return Ok(out);
+            };
+            let query = bind_params!(sqlx::query_as::<_, T>(&sql), fixed);
+            let query = match arrays.0.into_iter().next() {
+                Some(Array::Int(v)) => query.bind(v),
+                Some(Array::Text(v)) => query.bind(v),
+                Some(Array::Bool(v)) => query.bind(v),
+                Some(Array::Float(v)) => query.bind(v),
+                Some(Array::Date(v)) => query.bind(v),
+                Some(Array::Instant(v)) => query.bind(v),
+                None => query,
+            };
+            return Ok(query.fetch_all(&mut *c).await?);
+        }
+    }
     for chunk in keys.chunks(MAX_BINDS - fixed.len()) {
         let sql = sql_for(&placeholders(fixed.len() + 1, chunk.len()));
         let params: Vec<Param> = fixed

@@ -82,9 +82,9 @@ macro_rules! table {
         /// [`crate::bulk::allocate_ids`]); timestamps are set to now. One statement per
         /// chunk of rows, so the number of statements grows with batches, not rows.
         #[allow(dead_code, reason = "only tables written in bulk use it")]
-        pub async fn insert_many(
+        pub async fn insert_many<B: std::borrow::Borrow<$ty> + Sync>(
             conn: &mut $crate::Conn,
-            values: &[$ty],
+            values: &[B],
         ) -> $crate::StorageResult<()> {
             const COLUMNS: &[&str] =
                 &["id", $(stringify!($col),)+ $(stringify!($ic),)* $(stringify!($ac),)*];
@@ -98,6 +98,7 @@ macro_rules! table {
                 dispatch!(conn, c => {
                     let mut query = sqlx::query(&sql);
                     for value in chunk {
+                        let value: &$ty = value.borrow();
                         query = query.bind(value.id);
                         $(query = query.bind((&$crate::table::BindValue(&value.$col)).for_bind());)+
                         $(query = { let _ = stringify!($ic); query.bind(now) };)*

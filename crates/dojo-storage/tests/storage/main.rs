@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bulk;
 mod enums;
 mod hierarchy;
 mod migrations;
