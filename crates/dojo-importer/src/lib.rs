@@ -11,9 +11,9 @@ pub mod hash;
 mod reimport;
 pub mod request;
 pub mod stats;
-pub mod synthetic;
 mod write;
 
+pub use dojo_parsers::synthetic;
 pub use engine::{
     import_scan, import_scan_observed, reimport_scan, reimport_scan_observed, scan_type, Observer,
 };

@@ -5,13 +5,14 @@
 //!   (found at run time in `../../../shared/conformance/index.json` relative to
 //!   this crate; skipped with a message when that folder is absent);
 //! - synthetic SARIF and Generic Findings Import JSON reports of 10,000
-//!   findings with realistic field sizes, since the samples are small.
+//!   findings with realistic field sizes (`dojo_parsers::synthetic`, shared
+//!   with the import benchmark), since the samples are small.
 //!
 //! Run: `cargo bench -p dojo-parsers --bench throughput`. Each case's time
 //! covers `dojo_parsers::parse` only (bytes in memory, findings out).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -103,151 +104,6 @@ fn sample_cases() -> Vec<Case> {
     cases
 }
 
-/// Deterministic filler text of about `len` bytes.
-fn prose(seed: usize, len: usize) -> String {
-    const WORDS: &[&str] = &[
-        "the",
-        "application",
-        "passes",
-        "user-controlled",
-        "input",
-        "to",
-        "a",
-        "SQL",
-        "query",
-        "without",
-        "sanitisation,",
-        "which",
-        "allows",
-        "an",
-        "attacker",
-        "read",
-        "modify",
-        "database",
-        "records.",
-        "Affected",
-        "versions",
-        "of",
-        "package",
-        "are",
-        "vulnerable",
-        "Regular",
-        "Expression",
-        "Denial",
-        "Service",
-        "(ReDoS)",
-        "via",
-        "crafted",
-        "header.",
-        "Upgrade",
-        "the",
-        "component",
-        "latest",
-        "release",
-        "and",
-        "validate",
-        "parameters.",
-    ];
-    let mut s = String::with_capacity(len + 16);
-    let mut i = seed;
-    while s.len() < len {
-        if !s.is_empty() {
-            s.push(if i.is_multiple_of(17) { '\n' } else { ' ' });
-        }
-        s.push_str(WORDS[i % WORDS.len()]);
-        i = i.wrapping_mul(31).wrapping_add(7);
-    }
-    s
-}
-
-const SEVERITIES: &[&str] = &["Critical", "High", "Medium", "Low", "Info"];
-
-fn synthetic_generic(n: usize) -> Vec<u8> {
-    let findings: Vec<Value> = (0..n)
-        .map(|i| {
-            json!({
-                "title": format!("Improper neutralization of input in module_{} handler {}", i % 97, i),
-                "description": prose(i, 800),
-                "severity": SEVERITIES[i % SEVERITIES.len()],
-                "mitigation": prose(i + 1, 300),
-                "impact": prose(i + 2, 200),
-                "references": format!("https://nvd.nist.gov/vuln/detail/CVE-2024-{:05}\nhttps://cwe.mitre.org/data/definitions/{}.html", i, 79 + i % 50),
-                "date": "2024-05-17",
-                "cve": format!("CVE-2024-{:05}", i),
-                "cwe": 79 + i % 50,
-                "cvssv3": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-                "file_path": format!("src/main/java/com/example/service/module_{}/Handler{}.java", i % 97, i % 13),
-                "line": 10 + i % 900,
-                "component_name": format!("com.example:library-{}", i % 211),
-                "component_version": format!("{}.{}.{}", i % 5, i % 11, i % 7),
-                "active": true,
-                "verified": i % 3 == 0,
-                "tags": ["security", "sast"],
-                "unique_id_from_tool": format!("{:08x}-554f-491b-8516-{:012x}", i, i * 7919),
-                "vuln_id_from_tool": format!("RULE-{}", i % 300),
-            })
-        })
-        .collect();
-    serde_json::to_vec_pretty(&json!({ "findings": findings })).unwrap_or_default()
-}
-
-fn synthetic_sarif(n: usize) -> Vec<u8> {
-    let rules: Vec<Value> = (0..300)
-        .map(|r| {
-            json!({
-                "id": format!("java/rule-{r}"),
-                "name": format!("Rule{r}"),
-                "shortDescription": { "text": format!("Potential injection flaw number {r}") },
-                "fullDescription": { "text": prose(r, 400) },
-                "help": { "text": prose(r + 3, 600) },
-                "properties": {
-                    "tags": ["security", format!("external/cwe/cwe-{}", 79 + r % 50)],
-                    "security-severity": format!("{}.{}", 3 + r % 7, r % 10),
-                    "precision": "high"
-                }
-            })
-        })
-        .collect();
-    let levels = ["error", "warning", "note"];
-    let results: Vec<Value> = (0..n)
-        .map(|i| {
-            json!({
-                "ruleId": format!("java/rule-{}", i % 300),
-                "ruleIndex": i % 300,
-                "level": levels[i % levels.len()],
-                "message": { "text": prose(i, 300) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": format!("src/main/java/com/example/service/module_{}/Handler{}.java", i % 97, i % 13),
-                            "uriBaseId": "%SRCROOT%"
-                        },
-                        "region": {
-                            "startLine": 10 + i % 900,
-                            "startColumn": 5 + i % 40,
-                            "endLine": 12 + i % 900,
-                            "endColumn": 60,
-                            "snippet": { "text": "String q = \"SELECT * FROM users WHERE id = '\" + request.getParameter(\"id\") + \"'\";" }
-                        }
-                    }
-                }],
-                "partialFingerprints": {
-                    "primaryLocationLineHash": format!("{:016x}:1", (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-                }
-            })
-        })
-        .collect();
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": { "name": "CodeQL", "semanticVersion": "2.17.0", "rules": rules } },
-            "results": results
-        }]
-    });
-    serde_json::to_vec_pretty(&log).unwrap_or_default()
-}
-
 fn synthetic_cases() -> Vec<Case> {
     vec![
         Case {
@@ -255,14 +111,14 @@ fn synthetic_cases() -> Vec<Case> {
             label: format!("synthetic/generic_{SYNTHETIC_FINDINGS}.json"),
             scan_type: "Generic Findings Import".into(),
             file_name: "generic.json".into(),
-            bytes: synthetic_generic(SYNTHETIC_FINDINGS),
+            bytes: dojo_parsers::synthetic::generic_report(0..SYNTHETIC_FINDINGS),
         },
         Case {
             family: "json",
             label: format!("synthetic/sarif_{SYNTHETIC_FINDINGS}.sarif"),
             scan_type: "SARIF".into(),
             file_name: "report.sarif".into(),
-            bytes: synthetic_sarif(SYNTHETIC_FINDINGS),
+            bytes: dojo_parsers::synthetic::sarif_report(0..SYNTHETIC_FINDINGS),
         },
     ]
 }

@@ -22,6 +22,7 @@ pub mod lax;
 pub mod registry;
 mod registry_data;
 pub mod render;
+pub mod synthetic;
 mod tools;
 pub mod util;
 pub mod xlsx;

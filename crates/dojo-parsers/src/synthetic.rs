@@ -57,7 +57,7 @@ pub fn prose(seed: usize, len: usize) -> String {
         if !s.is_empty() {
             s.push(if i.is_multiple_of(17) { '\n' } else { ' ' });
         }
-        s.push_str(WORDS[i % WORDS.len()]);
+        s.push_str(WORDS.get(i % WORDS.len()).copied().unwrap_or("the"));
         i = i.wrapping_mul(31).wrapping_add(7);
     }
     s
@@ -69,7 +69,7 @@ fn generic_finding(i: usize) -> Value {
     let mut finding = json!({
         "title": format!("Improper neutralization of input in module_{} handler {}", i % 97, i),
         "description": prose(i, 800),
-        "severity": SEVERITIES[i % SEVERITIES.len()],
+        "severity": SEVERITIES.get(i % SEVERITIES.len()).copied().unwrap_or("Info"),
         "mitigation": prose(i + 1, 300),
         "impact": prose(i + 2, 200),
         "references": format!(
@@ -91,11 +91,14 @@ fn generic_finding(i: usize) -> Value {
         "unique_id_from_tool": format!("{:08x}-554f-491b-8516-{:012x}", i, i * 7919),
         "vuln_id_from_tool": format!("RULE-{}", i % 300),
     });
-    if i.is_multiple_of(3) {
-        finding["endpoints"] = json!([
-            format!("https://app{}.example.com/api/v1/items/{}", i % 7, i % 50),
-            format!("https://app{}.example.com/login", i % 7),
-        ]);
+    if let (true, Some(map)) = (i.is_multiple_of(3), finding.as_object_mut()) {
+        map.insert(
+            "endpoints".into(),
+            json!([
+                format!("https://app{}.example.com/api/v1/items/{}", i % 7, i % 50),
+                format!("https://app{}.example.com/login", i % 7),
+            ]),
+        );
     }
     finding
 }
@@ -131,7 +134,7 @@ pub fn sarif_report(indices: impl IntoIterator<Item = usize>) -> Vec<u8> {
             json!({
                 "ruleId": format!("java/rule-{}", i % 300),
                 "ruleIndex": i % 300,
-                "level": levels[i % levels.len()],
+                "level": levels.get(i % levels.len()).copied().unwrap_or("note"),
                 "message": { "text": format!("{} (result {i})", prose(i, 300)) },
                 "locations": [{
                     "physicalLocation": {
