@@ -257,48 +257,35 @@ pub async fn deduplicate(
 
     let mut marked: Vec<Marked> = Vec::new();
     for new in &owned {
-        // The new finding may itself have become a duplicate's original earlier in
-        // this loop; it is never reconsidered once marked.
+        // A finding already marked (e.g. a reactivated duplicate) keeps its original.
         if index_of.get(&new.id).is_some_and(|&i| pool[i].duplicate) {
             continue;
         }
-        let mut options: Vec<usize> = Vec::new();
-        match algorithm {
-            DedupAlgorithm::HashCode | DedupAlgorithm::Legacy => {
-                if let Some(list) = new.hash_code.as_deref().and_then(|h| by_hash.get(h)) {
-                    options.extend(list);
-                }
-            }
-            DedupAlgorithm::UniqueIdFromTool => {
-                if let Some(list) = new
-                    .unique_id_from_tool
-                    .as_deref()
-                    .and_then(|u| by_uid.get(u))
-                {
-                    options.extend(
-                        list.iter()
-                            .filter(|&&i| pool[i].test_type_id == new.test_type_id),
-                    );
-                }
-            }
-            DedupAlgorithm::UniqueIdFromToolOrHashCode => {
-                if let Some(list) = new
-                    .unique_id_from_tool
-                    .as_deref()
-                    .and_then(|u| by_uid.get(u))
-                {
-                    options.extend(
-                        list.iter()
-                            .filter(|&&i| pool[i].test_type_id == new.test_type_id),
-                    );
-                }
-                if let Some(list) = new.hash_code.as_deref().and_then(|h| by_hash.get(h)) {
-                    options.extend(list);
-                }
-                options.sort_unstable();
-                options.dedup();
-            }
-        }
+        // Same hash: any tool. Same unique id: only from the same tool.
+        let same_hash = || {
+            new.hash_code
+                .as_deref()
+                .and_then(|h| by_hash.get(h))
+                .into_iter()
+                .flatten()
+                .copied()
+        };
+        let same_uid = || {
+            new.unique_id_from_tool
+                .as_deref()
+                .and_then(|u| by_uid.get(u))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| pool[i].test_type_id == new.test_type_id)
+        };
+        let mut options: Vec<usize> = match algorithm {
+            DedupAlgorithm::HashCode | DedupAlgorithm::Legacy => same_hash().collect(),
+            DedupAlgorithm::UniqueIdFromTool => same_uid().collect(),
+            DedupAlgorithm::UniqueIdFromToolOrHashCode => same_uid().chain(same_hash()).collect(),
+        };
+        options.sort_unstable();
+        options.dedup();
         let found = options.into_iter().find(|&i| {
             let candidate = &pool[i];
             if candidate.id >= new.id || candidate.duplicate {
@@ -377,18 +364,8 @@ pub async fn deduplicate(
         &updates,
     )
     .await?;
-    let found_by: Vec<Vec<Param>> = marked
-        .iter()
-        .map(|m| vec![m.original.into(), test_type_id.into()])
-        .collect();
-    bulk::insert_rows(
-        conn,
-        "finding_found_by",
-        &["finding_id", "test_type_id"],
-        &found_by,
-        "ON CONFLICT DO NOTHING",
-    )
-    .await?;
+    let found_by: Vec<(i64, i64)> = marked.iter().map(|m| (m.original, test_type_id)).collect();
+    crate::write::add_found_by(conn, &found_by).await?;
     Ok(marked)
 }
 

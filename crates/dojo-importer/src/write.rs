@@ -338,18 +338,8 @@ pub async fn insert_findings(
     repo::findings::insert_many(conn, &rows).await?;
     phases.mark("insert findings");
 
-    let found_by: Vec<Vec<Param>> = findings
-        .iter()
-        .map(|p| vec![p.row.id.into(), test_type_id.into()])
-        .collect();
-    bulk::insert_rows(
-        conn,
-        "finding_found_by",
-        &["finding_id", "test_type_id"],
-        &found_by,
-        "",
-    )
-    .await?;
+    let found_by: Vec<(i64, i64)> = findings.iter().map(|p| (p.row.id, test_type_id)).collect();
+    add_found_by(conn, &found_by).await?;
 
     // Endpoints and their statuses.
     let wanted: Vec<&Endpoint> = findings.iter().flat_map(|p| p.endpoints.iter()).collect();
@@ -480,6 +470,23 @@ pub async fn insert_findings(
     )
     .await?;
     phases.mark("tags, request/response");
+    Ok(())
+}
+
+/// Records which tool (test type) found each finding: `(finding, test type)` pairs.
+pub(crate) async fn add_found_by(conn: &mut Conn, pairs: &[(i64, i64)]) -> ImportResult<()> {
+    let rows: Vec<Vec<Param>> = pairs
+        .iter()
+        .map(|(finding, test_type)| vec![(*finding).into(), (*test_type).into()])
+        .collect();
+    bulk::insert_rows(
+        conn,
+        "finding_found_by",
+        &["finding_id", "test_type_id"],
+        &rows,
+        "ON CONFLICT DO NOTHING",
+    )
+    .await?;
     Ok(())
 }
 
