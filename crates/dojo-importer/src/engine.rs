@@ -409,12 +409,9 @@ async fn trim_duplicates(
     Ok(files)
 }
 
-/// Closes findings that are no longer reported (workflows a.3 step 5, b.2 step 9).
-/// Returns the closed ids.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the close step's inputs are all distinct"
-)]
+/// Closes findings that are no longer reported (workflows a.3 step 5, b.2 step 9):
+/// mitigated at `when` unless already, by the actor, risk acceptance removed,
+/// endpoint statuses mitigated, and a note added.
 pub(crate) async fn close_findings(
     conn: &mut Conn,
     ids: &[i64],
@@ -463,17 +460,16 @@ pub(crate) async fn close_findings(
     )
     .await?;
     let fixed = [Param::from(now), Param::Int(Some(actor.user_id))];
-    let statuses: Vec<(i64,)> = bulk::fetch_in(conn, &fixed, ids, |list| {
+    bulk::execute_in(conn, &fixed, ids, |list| {
         format!(
             "UPDATE endpoint_status SET mitigated = TRUE, mitigated_time = $1, mitigated_by_id = $2, \
              last_modified = $1 WHERE mitigated = FALSE AND false_positive = FALSE \
-             AND out_of_scope = FALSE AND risk_accepted = FALSE AND finding_id IN ({list}) RETURNING id"
+             AND out_of_scope = FALSE AND risk_accepted = FALSE AND finding_id IN ({list})"
         )
     })
     .await?;
-    drop(statuses);
-    let _: Vec<(i64,)> = bulk::fetch_in(conn, &[], ids, |list| {
-        format!("DELETE FROM risk_acceptance_findings WHERE finding_id IN ({list}) RETURNING finding_id")
+    bulk::execute_in(conn, &[], ids, |list| {
+        format!("DELETE FROM risk_acceptance_findings WHERE finding_id IN ({list})")
     })
     .await?;
     let notes: Vec<(i64, String)> = ids.iter().map(|id| (*id, note.to_owned())).collect();

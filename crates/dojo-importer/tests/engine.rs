@@ -172,6 +172,26 @@ db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
     assert_eq!(delta.created.critical.active, 1);
     assert_eq!(shifted.statistics.after.total.active, 10);
     assert_eq!(shifted.statistics.after.total.is_mitigated, 1);
+    // Finding 0 had two endpoints: both statuses are mitigated with it, and it
+    // carries the closing note.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM endpoint_status WHERE mitigated = TRUE",
+            &[]
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM notes WHERE entry LIKE 'Mitigated by % re-upload.'",
+            &[]
+        )
+        .await,
+        1
+    );
 
     // Finding 0 is back, 10 gone again.
     let back = dojo_importer::reimport_scan(&db, &actor, &reimport(0..10))
@@ -182,6 +202,11 @@ db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
         (0, 1, 1, 9)
     );
     assert_eq!(back.statistics.after.total.total, 11);
+    // Reactivated with its endpoints reported again: their statuses are active.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM endpoint_status WHERE mitigated = TRUE", &[]).await,
+        0
+    );
 
     // With do_not_reactivate the fixed finding 10 stays closed.
     let mut keep_closed = reimport(1..11);

@@ -479,6 +479,25 @@ where
     Ok(out)
 }
 
+/// Runs an UPDATE or DELETE whose `sql_for(list)` filters on `IN (list)`, over
+/// any number of `keys`, like [`fetch_in`] (whose IN-list handling it reuses, hence
+/// the `RETURNING` it appends). Returns the number of rows affected.
+pub async fn execute_in<K>(
+    conn: &mut Conn,
+    fixed: &[Param],
+    keys: &[K],
+    sql_for: impl Fn(&str) -> String,
+) -> StorageResult<usize>
+where
+    K: Clone + Into<Param>,
+{
+    let affected: Vec<(i64,)> = fetch_in(conn, fixed, keys, |list| {
+        format!("{} RETURNING CAST(1 AS BIGINT)", sql_for(list))
+    })
+    .await?;
+    Ok(affected.len())
+}
+
 /// Runs a query with `params` and returns its rows.
 pub async fn fetch_all<T>(conn: &mut Conn, sql: &str, params: &[Param]) -> StorageResult<Vec<T>>
 where
