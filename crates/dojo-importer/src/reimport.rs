@@ -192,6 +192,7 @@ pub async fn reimport_scan_observed(
     let mut component_updates: Vec<(i64, Vec<Param>)> = Vec::new();
     let mut endpoint_sync: Vec<(i64, Vec<String>, bool)> = Vec::new();
     let total_existing = existing.len();
+    let mut matched_once: std::collections::HashSet<usize> = std::collections::HashSet::new();
 
     for p in incoming {
         let by_h = p
@@ -237,8 +238,9 @@ pub async fn reimport_scan_observed(
             new_findings.push(p);
             continue;
         };
-        if index >= total_existing {
-            // A duplicate inside the report of a finding this run creates: nothing more.
+        // A duplicate inside the report of a finding this run creates, or of one it
+        // already matched: the first occurrence decided, nothing more to do.
+        if index >= total_existing || !matched_once.insert(index) {
             continue;
         }
         let e = &existing[index];

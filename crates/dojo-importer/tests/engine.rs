@@ -32,7 +32,7 @@ async fn admin(db: &Db) -> Actor {
     }
 }
 
-fn generic(engagement: &str, indices: std::ops::Range<usize>) -> ImportRequest {
+fn generic(engagement: &str, indices: impl IntoIterator<Item = usize>) -> ImportRequest {
     let mut request = ImportRequest::new("Generic Findings Import");
     request.product_type_name = Some("Web".into());
     request.product_name = Some("Shop".into());
@@ -204,7 +204,12 @@ db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
     assert_eq!(back.statistics.after.total.total, 11);
     // Reactivated with its endpoints reported again: their statuses are active.
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM endpoint_status WHERE mitigated = TRUE", &[]).await,
+        count(
+            &db,
+            "SELECT COUNT(*) FROM endpoint_status WHERE mitigated = TRUE",
+            &[]
+        )
+        .await,
         0
     );
 
@@ -253,4 +258,38 @@ db_test!(refused_imports_write_nothing, |db| {
             "{table}"
         );
     }
+});
+
+db_test!(a_finding_reported_twice_is_matched_once, |db| {
+    let actor = admin(&db).await;
+    let first = dojo_importer::import_scan(&db, &actor, &generic("CI", 0..5))
+        .await
+        .unwrap();
+    let reimport = |indices: Vec<usize>| {
+        let mut request = generic("CI", indices);
+        request.test_id = Some(first.test_id);
+        request.close_old_findings = true;
+        request
+    };
+    let closed = dojo_importer::reimport_scan(&db, &actor, &reimport(vec![1, 2, 3, 4]))
+        .await
+        .unwrap();
+    assert_eq!(closed.closed, 1);
+    // Finding 0 comes back twice in one report: reactivated once, one note.
+    let back = dojo_importer::reimport_scan(&db, &actor, &reimport(vec![0, 0, 1, 2, 3, 4]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (back.created, back.reactivated, back.untouched, back.closed),
+        (0, 1, 4, 0)
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM notes WHERE entry LIKE 'Re-activated by %'",
+            &[]
+        )
+        .await,
+        1
+    );
 });
