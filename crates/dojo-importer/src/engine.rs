@@ -520,6 +520,18 @@ pub(crate) async fn touch_test(
     Ok(())
 }
 
+/// The checks every import and reimport makes before touching the database:
+/// a known scan type, no future scan date, a report.
+pub(crate) fn start_run<'o>(
+    request: &ImportRequest,
+    observer: Option<&'o Observer>,
+) -> ImportResult<(&'static ScanTypeInfo, Phases<'o>)> {
+    let info = scan_type(&request.scan_type)?;
+    context::check_scan_date(request.scan_date)?;
+    require_report(info, request)?;
+    Ok((info, Phases::start(observer)))
+}
+
 /// `POST /api/v2/import-scan/` and `dojo import`.
 pub async fn import_scan(
     db: &Db,
@@ -536,10 +548,7 @@ pub async fn import_scan_observed(
     request: &ImportRequest,
     observer: Option<&Observer>,
 ) -> ImportResult<ImportOutcome> {
-    let info = scan_type(&request.scan_type)?;
-    context::check_scan_date(request.scan_date)?;
-    require_report(info, request)?;
-    let mut phases = Phases::start(observer);
+    let (info, mut phases) = start_run(request, observer)?;
     let mut tx = db.begin().await?;
     // Who may import where is settled before the report is read, so a user
     // without access learns nothing from (and costs nothing with) a report.
@@ -604,24 +613,15 @@ pub(crate) async fn import_in(
     write::add_tags(conn, "test_tags", "test_id", &[test.id], &request.tags, now).await?;
 
     let sla = sla_of(conn, context.product.sla_configuration_id).await?;
-    let extra_tags: Vec<String> = if request.apply_tags_to_findings {
-        request.tags.clone()
-    } else {
-        Vec::new()
-    };
-    let stamp = Stamp {
+    let stamp = Stamp::new(
         info,
-        test_id: test.id,
-        product_id: context.product.id,
-        user_id: actor.user_id,
+        request,
+        test.id,
+        context.product.id,
+        actor.user_id,
         now,
-        scan_date: request.scan_date,
-        active: request.active,
-        verified: request.verified,
-        service: request.service(),
-        sla: &sla,
-        extra_tags: &extra_tags,
-    };
+        &sla,
+    );
     let findings = report_findings(parsed, request.minimum_severity)?;
     phases.mark("context");
     let ids = bulk::allocate_ids(conn, repo::findings::TABLE, findings.len()).await?;
@@ -793,6 +793,6 @@ pub(crate) mod shared {
     //! Pieces the reimport reuses.
     pub(crate) use super::{
         close_findings, dedup_rows, environment_id, import_in, post_process, record_import,
-        report_findings, scan_instant, sla_of, touch_test, Phases,
+        report_findings, scan_instant, sla_of, start_run, touch_test,
     };
 }

@@ -12,8 +12,8 @@ use dojo_storage::{repo, Db};
 
 use crate::context;
 use crate::dedup;
+use crate::engine::parse_report;
 use crate::engine::shared::*;
-use crate::engine::{parse_report, require_report, scan_type};
 use crate::error::{ImportError, ImportResult};
 use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
 use crate::stats;
@@ -61,10 +61,7 @@ pub async fn reimport_scan_observed(
     request: &ImportRequest,
     observer: Option<&crate::engine::Observer>,
 ) -> ImportResult<ImportOutcome> {
-    let info = scan_type(&request.scan_type)?;
-    context::check_scan_date(request.scan_date)?;
-    require_report(info, request)?;
-    let mut phases = Phases::start(observer);
+    let (info, mut phases) = start_run(request, observer)?;
     let mut tx = db.begin().await?;
     // Who may import where is settled before the report is read, so a user
     // without access learns nothing from (and costs nothing with) a report.
@@ -128,23 +125,15 @@ pub async fn reimport_scan_observed(
     .await?;
 
     let sla = sla_of(&mut tx, context.product.sla_configuration_id).await?;
-    let stamp = Stamp {
+    let stamp = Stamp::new(
         info,
-        test_id: test.id,
-        product_id: context.product.id,
-        user_id: actor.user_id,
+        request,
+        test.id,
+        context.product.id,
+        actor.user_id,
         now,
-        scan_date: request.scan_date,
-        active: request.active,
-        verified: request.verified,
-        service,
-        sla: &sla,
-        extra_tags: if request.apply_tags_to_findings {
-            &request.tags
-        } else {
-            &[]
-        },
-    };
+        &sla,
+    );
     let mut incoming: Vec<Prepared> = report_findings(parsed, request.minimum_severity)?
         .into_iter()
         .map(|(finding, severity)| write::prepare(&stamp, finding, severity))

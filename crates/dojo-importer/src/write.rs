@@ -42,6 +42,37 @@ pub struct Stamp<'a> {
     pub extra_tags: &'a [String],
 }
 
+impl<'a> Stamp<'a> {
+    /// What a request stamps on the findings of one test.
+    pub fn new(
+        info: &'static ScanTypeInfo,
+        request: &'a crate::request::ImportRequest,
+        test_id: i64,
+        product_id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+        sla: &'a SlaConfiguration,
+    ) -> Self {
+        Stamp {
+            info,
+            test_id,
+            product_id,
+            user_id,
+            now,
+            scan_date: request.scan_date,
+            active: request.active,
+            verified: request.verified,
+            service: request.service(),
+            sla,
+            extra_tags: if request.apply_tags_to_findings {
+                &request.tags
+            } else {
+                &[]
+            },
+        }
+    }
+}
+
 /// The severity rank filter: keep findings at or above `minimum`.
 pub fn meets_minimum(severity: Severity, minimum: Severity) -> bool {
     severity.rank() >= minimum.rank()
