@@ -266,10 +266,13 @@ pub async fn endpoint_ids(
     for row in &existing {
         known.entry(key_of_row(row)).or_insert(row.id);
     }
+    // New endpoints in first-seen order, each once (a set, not a scan: a report
+    // may bring tens of thousands).
+    let mut seen: std::collections::HashSet<EndpointKey> = std::collections::HashSet::new();
     let mut missing: Vec<EndpointKey> = Vec::new();
     for e in wanted {
         let key = key_of_parsed(e);
-        if !known.contains_key(&key) && !missing.contains(&key) {
+        if !known.contains_key(&key) && seen.insert(key.clone()) {
             missing.push(key);
         }
     }
