@@ -238,9 +238,14 @@ impl fmt::Display for Endpoint {
         }
         // DefectDojo always puts one slash between authority and path, so a
         // stored path of "/x" renders as "//x", exactly as it does there.
-        if let Some(p) = &self.path {
-            f.write_str("/")?;
-            f.write_str(&uri_encode(p))?;
+        // A query needs a path to hang from: DefectDojo writes "host/?q".
+        match &self.path {
+            Some(p) => {
+                f.write_str("/")?;
+                f.write_str(&uri_encode(p))?;
+            }
+            None if self.query.is_some() => f.write_str("/")?,
+            None => {}
         }
         if let Some(q) = &self.query {
             write!(f, "?{}", uri_encode(q))?;

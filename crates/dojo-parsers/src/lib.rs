@@ -18,6 +18,7 @@ pub mod endpoint;
 pub mod error;
 pub mod finding;
 pub mod html;
+pub(crate) mod html2text;
 pub mod lax;
 pub mod registry;
 mod registry_data;
