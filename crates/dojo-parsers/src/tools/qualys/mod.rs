@@ -1,7 +1,6 @@
 //! Qualys VM (WebGUI) scan reports: the XML asset data report, or the CSV
 //! export (detection list or the monthly PCI layout).
 
-
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
