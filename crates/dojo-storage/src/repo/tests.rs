@@ -35,8 +35,10 @@ pub async fn save(conn: &mut Conn, test: &Test) -> StorageResult<Test> {
     let saved = update_row(conn, test).await?;
     dispatch!(conn, c => {
         sqlx::query(
+            // Only rows that really move are written: saving a test is frequent
+            // (every import touches it) and a test may hold 100k findings.
             "UPDATE finding SET product_id = (SELECT product_id FROM engagement WHERE id = $2) \
-             WHERE test_id = $1",
+             WHERE test_id = $1 AND product_id <> (SELECT product_id FROM engagement WHERE id = $2)",
         )
         .bind(saved.id)
         .bind(saved.engagement_id)
