@@ -131,7 +131,10 @@ impl ImportArgs {
             bail!("--test is for reimport");
         }
         let mut request = ImportRequest::new(&self.scan_type);
-        request.report = Some(Report { file_name, bytes });
+        request.report = Some(Report {
+            file_name,
+            bytes: bytes.into(),
+        });
         request.engagement_id = self.engagement_id;
         request.test_id = self.test;
         request.product_type_name = self.product_type.clone();
@@ -204,11 +207,12 @@ pub async fn run(args: ImportArgs, reimport: bool) -> anyhow::Result<ExitCode> {
         .clone()
         .map(|bar| move |phase: &'static str| bar.set_message(format!("{phase} done")));
     let observer_ref = observer.as_ref().map(|o| o as &dojo_importer::Observer);
+    let scan_type = request.scan_type.clone();
     let started = Instant::now();
     let result = if reimport {
-        dojo_importer::reimport_scan_observed(&db, &actor, &request, observer_ref).await
+        dojo_importer::reimport_scan_observed(&db, &actor, request, observer_ref).await
     } else {
-        dojo_importer::import_scan_observed(&db, &actor, &request, observer_ref).await
+        dojo_importer::import_scan_observed(&db, &actor, request, observer_ref).await
     };
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -225,15 +229,15 @@ pub async fn run(args: ImportArgs, reimport: bool) -> anyhow::Result<ExitCode> {
         });
         println!("{body}");
     } else {
-        print_summary(&request, &outcome, started.elapsed());
+        print_summary(&scan_type, &outcome, started.elapsed());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(request: &ImportRequest, outcome: &ImportOutcome, elapsed: Duration) {
+fn print_summary(scan_type: &str, outcome: &ImportOutcome, elapsed: Duration) {
     println!(
         "{} into test {} (engagement {}, product {}) in {:.2} s: {} created, {} closed, {} reactivated, {} untouched, {} duplicates",
-        request.scan_type,
+        scan_type,
         outcome.test_id,
         outcome.engagement_id,
         outcome.product_id,

@@ -1,7 +1,7 @@
 //! Import and reimport (workflows §a, §b): one transaction each, with every
 //! write done in bulk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveTime, Utc};
 use dojo_domain::entities::{SlaConfiguration, Test, TestType};
@@ -13,7 +13,7 @@ use dojo_storage::{repo, settings, Conn, Db};
 use crate::context::{self, Context};
 use crate::dedup::{self, DedupRow};
 use crate::error::{ImportError, ImportResult};
-use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
+use crate::request::{Actor, ImportOutcome, ImportRequest, Report, Statistics};
 use crate::stats;
 use crate::write::{self, Prepared, Stamp};
 
@@ -39,7 +39,12 @@ impl<'o> Phases<'o> {
 
     pub(crate) fn mark(&mut self, phase: &'static str) {
         let now = std::time::Instant::now();
-        self.marks.push((phase, (now - self.last).as_micros()));
+        let spent = (now - self.last).as_micros();
+        // Phases that run once per slice of findings add up under one name.
+        match self.marks.iter_mut().find(|(name, _)| *name == phase) {
+            Some((_, total)) => *total += spent,
+            None => self.marks.push((phase, spent)),
+        }
         self.last = now;
         if let Some(observer) = self.observer {
             observer(phase);
@@ -83,13 +88,13 @@ pub fn require_report(info: &ScanTypeInfo, request: &ImportRequest) -> ImportRes
     Ok(())
 }
 
-/// Parses the report off the async runtime; a malformed report is a 400.
+/// Parses the report off the async runtime; a malformed report is a 400. The
+/// report is consumed: its bytes are freed as soon as the parser is done.
 pub async fn parse_report(
     info: &'static ScanTypeInfo,
-    request: &ImportRequest,
+    report: Option<Report>,
 ) -> ImportResult<ParseOutput> {
-    require_report(info, request)?;
-    let Some(report) = request.report.clone() else {
+    let Some(report) = report else {
         return Ok(ParseOutput::default());
     };
     let name = info.name;
@@ -536,7 +541,7 @@ pub(crate) fn start_run<'o>(
 pub async fn import_scan(
     db: &Db,
     actor: &Actor,
-    request: &ImportRequest,
+    request: ImportRequest,
 ) -> ImportResult<ImportOutcome> {
     import_scan_observed(db, actor, request, None).await
 }
@@ -545,16 +550,18 @@ pub async fn import_scan(
 pub async fn import_scan_observed(
     db: &Db,
     actor: &Actor,
-    request: &ImportRequest,
+    mut request: ImportRequest,
     observer: Option<&Observer>,
 ) -> ImportResult<ImportOutcome> {
-    let (info, mut phases) = start_run(request, observer)?;
+    let (info, mut phases) = start_run(&request, observer)?;
+    let report = request.report.take();
+    let request = &request;
     let mut tx = db.begin().await?;
     // Who may import where is settled before the report is read, so a user
     // without access learns nothing from (and costs nothing with) a report.
     let context = context::resolve(&mut tx, actor, request).await?;
     phases.mark("resolve");
-    let parsed = parse_report(info, request).await?;
+    let parsed = parse_report(info, report).await?;
     phases.mark("parse");
     let outcome = import_in(
         &mut tx,
@@ -625,26 +632,39 @@ pub(crate) async fn import_in(
     let findings = report_findings(parsed, request.minimum_severity)?;
     phases.mark("context");
     let ids = bulk::allocate_ids(conn, repo::findings::TABLE, findings.len()).await?;
-    let prepared: Vec<Prepared> = findings
-        .into_iter()
-        .zip(&ids)
-        .map(|((finding, severity), id)| {
-            let mut p = write::prepare(&stamp, finding, severity);
-            p.row.id = *id;
-            p
-        })
-        .collect();
-    phases.mark("prepare");
-    write::insert_findings(
-        conn,
-        &prepared,
-        test_type.id,
-        context.product.id,
-        request.endpoint_to_add,
-        now,
-        phases,
-    )
-    .await?;
+    // Findings are turned into rows and written a slice at a time, and only
+    // what de-duplication and closing need is kept: a 100k-finding report is
+    // otherwise held twice, as parsed and as rows.
+    let mut batch: Vec<DedupRow> = Vec::with_capacity(findings.len());
+    let mut batch_endpoints = HashMap::new();
+    let mut reported = ReportedKeys::default();
+    let mut findings = findings.into_iter();
+    for chunk_ids in ids.chunks(WRITE_CHUNK) {
+        let prepared: Vec<Prepared> = findings
+            .by_ref()
+            .zip(chunk_ids)
+            .map(|((finding, severity), id)| {
+                let mut p = write::prepare(&stamp, finding, severity);
+                p.row.id = *id;
+                p
+            })
+            .collect();
+        write::insert_findings(
+            conn,
+            &prepared,
+            test_type.id,
+            context.product.id,
+            request.endpoint_to_add,
+            now,
+            phases,
+        )
+        .await?;
+        let (rows, endpoints) = dedup_rows(&prepared, &context, test_type.id);
+        batch.extend(rows);
+        batch_endpoints.extend(endpoints);
+        reported.add(&prepared);
+    }
+    drop(findings);
     if request.apply_tags_to_endpoints && !request.tags.is_empty() {
         let endpoint_ids: Vec<(i64,)> = bulk::fetch_all(
             conn,
@@ -663,7 +683,6 @@ pub(crate) async fn import_in(
         )
         .await?;
     }
-    let (batch, batch_endpoints) = dedup_rows(&prepared, &context, test_type.id);
     let post = post_process(
         conn,
         context.product.id,
@@ -680,7 +699,7 @@ pub(crate) async fn import_in(
         ids.iter().map(|id| (*id, ImportAction::Created)).collect();
     let mut closed = 0;
     if request.close_old_findings {
-        let to_close = old_findings(conn, request, info, &context, &test, &prepared).await?;
+        let to_close = old_findings(conn, request, info, &context, &test, &reported).await?;
         let note = format!(
             "This finding has been automatically closed as it is not present anymore in recent scans (test {}).",
             test.id
@@ -721,6 +740,30 @@ pub(crate) async fn import_in(
     })
 }
 
+/// How many findings are turned into rows and written at a time.
+const WRITE_CHUNK: usize = 5_000;
+
+/// The hash codes and tool ids of the open findings a report holds: what
+/// closing old findings compares with.
+#[derive(Default)]
+struct ReportedKeys {
+    hashes: HashSet<String>,
+    uids: HashSet<String>,
+}
+
+impl ReportedKeys {
+    fn add(&mut self, prepared: &[Prepared]) {
+        for p in prepared.iter().filter(|p| !p.row.is_mitigated) {
+            if let Some(h) = &p.row.hash_code {
+                self.hashes.insert(h.clone());
+            }
+            if let Some(u) = &p.row.unique_id_from_tool {
+                self.uids.insert(u.clone());
+            }
+        }
+    }
+}
+
 /// Findings of the same tool in the engagement (or product) that this report no
 /// longer contains (workflows a.3 step 5).
 async fn old_findings(
@@ -729,7 +772,7 @@ async fn old_findings(
     info: &ScanTypeInfo,
     context: &Context,
     test: &Test,
-    prepared: &[Prepared],
+    reported: &ReportedKeys,
 ) -> ImportResult<Vec<i64>> {
     let scope = if request.close_old_findings_product_scope {
         "f.product_id = $1"
@@ -760,17 +803,7 @@ async fn old_findings(
         &params,
     )
     .await?;
-    let open = prepared.iter().filter(|p| !p.row.is_mitigated);
-    let mut hashes = std::collections::HashSet::new();
-    let mut uids = std::collections::HashSet::new();
-    for p in open {
-        if let Some(h) = &p.row.hash_code {
-            hashes.insert(h.clone());
-        }
-        if let Some(u) = &p.row.unique_id_from_tool {
-            uids.insert(u.clone());
-        }
-    }
+    let (hashes, uids) = (&reported.hashes, &reported.uids);
     Ok(candidates
         .into_iter()
         .filter(|(_, hash, uid)| {

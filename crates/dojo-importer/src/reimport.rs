@@ -49,7 +49,7 @@ fn special(flags: (bool, bool, bool)) -> bool {
 pub async fn reimport_scan(
     db: &Db,
     actor: &Actor,
-    request: &ImportRequest,
+    request: ImportRequest,
 ) -> ImportResult<ImportOutcome> {
     reimport_scan_observed(db, actor, request, None).await
 }
@@ -58,15 +58,17 @@ pub async fn reimport_scan(
 pub async fn reimport_scan_observed(
     db: &Db,
     actor: &Actor,
-    request: &ImportRequest,
+    mut request: ImportRequest,
     observer: Option<&crate::engine::Observer>,
 ) -> ImportResult<ImportOutcome> {
-    let (info, mut phases) = start_run(request, observer)?;
+    let (info, mut phases) = start_run(&request, observer)?;
+    let report = request.report.take();
+    let request = &request;
     let mut tx = db.begin().await?;
     // Who may import where is settled before the report is read, so a user
     // without access learns nothing from (and costs nothing with) a report.
     let (test, found_context) = context::resolve_test(&mut tx, actor, request).await?;
-    let parsed = parse_report(info, request).await?;
+    let parsed = parse_report(info, report).await?;
     let Some(mut test) = test else {
         // No test yet: an import into a new test, closing nothing.
         let import_request = ImportRequest {

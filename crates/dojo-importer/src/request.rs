@@ -5,11 +5,12 @@ use chrono::NaiveDate;
 use dojo_domain::Severity;
 use serde::Serialize;
 
-/// The uploaded report.
+/// The uploaded report. `Bytes` so that handing it to the parser's thread
+/// shares the upload instead of copying it (100 MB reports are allowed).
 #[derive(Debug, Clone)]
 pub struct Report {
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    pub bytes: bytes::Bytes,
 }
 
 /// The user on whose behalf the import runs.

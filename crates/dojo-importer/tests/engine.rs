@@ -40,7 +40,7 @@ fn generic(engagement: &str, indices: impl IntoIterator<Item = usize>) -> Import
     request.auto_create_context = true;
     request.report = Some(Report {
         file_name: "report.json".into(),
-        bytes: synthetic::generic_report(indices),
+        bytes: synthetic::generic_report(indices).into(),
     });
     request
 }
@@ -53,7 +53,7 @@ async fn count(db: &Db, sql: &str, params: &[Param]) -> i64 {
 
 db_test!(import_writes_findings_endpoints_ids_and_history, |db| {
     let actor = admin(&db).await;
-    let outcome = dojo_importer::import_scan(&db, &actor, &generic("CI", 0..30))
+    let outcome = dojo_importer::import_scan(&db, &actor, generic("CI", 0..30))
         .await
         .unwrap();
     assert_eq!(outcome.created, 30);
@@ -110,7 +110,7 @@ db_test!(import_writes_findings_endpoints_ids_and_history, |db| {
 
     // The same report into another engagement of the product: all duplicates of
     // the first, endpoints reused.
-    let second = dojo_importer::import_scan(&db, &actor, &generic("Nightly", 0..30))
+    let second = dojo_importer::import_scan(&db, &actor, generic("Nightly", 0..30))
         .await
         .unwrap();
     assert_eq!(second.duplicates, 30);
@@ -134,7 +134,7 @@ db_test!(import_writes_findings_endpoints_ids_and_history, |db| {
 
 db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
     let actor = admin(&db).await;
-    let first = dojo_importer::import_scan(&db, &actor, &generic("CI", 0..10))
+    let first = dojo_importer::import_scan(&db, &actor, generic("CI", 0..10))
         .await
         .unwrap();
     let reimport = |range: std::ops::Range<usize>| {
@@ -143,7 +143,7 @@ db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
         request.close_old_findings = true;
         request
     };
-    let same = dojo_importer::reimport_scan(&db, &actor, &reimport(0..10))
+    let same = dojo_importer::reimport_scan(&db, &actor, reimport(0..10))
         .await
         .unwrap();
     assert_eq!(
@@ -155,7 +155,7 @@ db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
     assert_eq!(same.statistics.before, Some(same.statistics.after));
 
     // Finding 0 fixed, finding 10 new.
-    let shifted = dojo_importer::reimport_scan(&db, &actor, &reimport(1..11))
+    let shifted = dojo_importer::reimport_scan(&db, &actor, reimport(1..11))
         .await
         .unwrap();
     assert_eq!(
@@ -194,7 +194,7 @@ db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
     );
 
     // Finding 0 is back, 10 gone again.
-    let back = dojo_importer::reimport_scan(&db, &actor, &reimport(0..10))
+    let back = dojo_importer::reimport_scan(&db, &actor, reimport(0..10))
         .await
         .unwrap();
     assert_eq!(
@@ -216,7 +216,7 @@ db_test!(reimport_creates_closes_reactivates_and_leaves_alone, |db| {
     // With do_not_reactivate the fixed finding 10 stays closed.
     let mut keep_closed = reimport(1..11);
     keep_closed.do_not_reactivate = true;
-    let kept = dojo_importer::reimport_scan(&db, &actor, &keep_closed)
+    let kept = dojo_importer::reimport_scan(&db, &actor, keep_closed)
         .await
         .unwrap();
     assert_eq!((kept.created, kept.reactivated), (0, 0));
@@ -235,7 +235,7 @@ db_test!(refused_imports_write_nothing, |db| {
     let actor = admin(&db).await;
     let mut request = generic("CI", 0..5);
     request.auto_create_context = false;
-    let err = dojo_importer::import_scan(&db, &actor, &request)
+    let err = dojo_importer::import_scan(&db, &actor, request)
         .await
         .unwrap_err();
     assert!(
@@ -245,10 +245,10 @@ db_test!(refused_imports_write_nothing, |db| {
     let mut broken = generic("CI", 0..5);
     broken.report = Some(Report {
         file_name: "report.json".into(),
-        bytes: b"{\"findings\": [".to_vec(),
+        bytes: bytes::Bytes::from_static(b"{\"findings\": ["),
     });
     assert!(matches!(
-        dojo_importer::import_scan(&db, &actor, &broken).await,
+        dojo_importer::import_scan(&db, &actor, broken).await,
         Err(ImportError::Report(_))
     ));
     for table in ["product_type", "product", "engagement", "test", "finding"] {
@@ -262,7 +262,7 @@ db_test!(refused_imports_write_nothing, |db| {
 
 db_test!(a_finding_reported_twice_is_matched_once, |db| {
     let actor = admin(&db).await;
-    let first = dojo_importer::import_scan(&db, &actor, &generic("CI", 0..5))
+    let first = dojo_importer::import_scan(&db, &actor, generic("CI", 0..5))
         .await
         .unwrap();
     let reimport = |indices: Vec<usize>| {
@@ -271,12 +271,12 @@ db_test!(a_finding_reported_twice_is_matched_once, |db| {
         request.close_old_findings = true;
         request
     };
-    let closed = dojo_importer::reimport_scan(&db, &actor, &reimport(vec![1, 2, 3, 4]))
+    let closed = dojo_importer::reimport_scan(&db, &actor, reimport(vec![1, 2, 3, 4]))
         .await
         .unwrap();
     assert_eq!(closed.closed, 1);
     // Finding 0 comes back twice in one report: reactivated once, one note.
-    let back = dojo_importer::reimport_scan(&db, &actor, &reimport(vec![0, 0, 1, 2, 3, 4]))
+    let back = dojo_importer::reimport_scan(&db, &actor, reimport(vec![0, 0, 1, 2, 3, 4]))
         .await
         .unwrap();
     assert_eq!(

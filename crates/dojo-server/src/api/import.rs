@@ -62,12 +62,14 @@ async fn run(
         user_id: user.id,
         is_superuser: user.is_superuser,
     };
-    let request = &accepted.request;
+    let scan_type = accepted.request.scan_type.clone();
+    // The engine takes the request, upload included, so the upload's memory is
+    // freed once it is parsed.
     let outcome = match kind {
-        Kind::Import => dojo_importer::import_scan(&state.db, &actor, request).await?,
-        Kind::Reimport => dojo_importer::reimport_scan(&state.db, &actor, request).await?,
+        Kind::Import => dojo_importer::import_scan(&state.db, &actor, accepted.request).await?,
+        Kind::Reimport => dojo_importer::reimport_scan(&state.db, &actor, accepted.request).await?,
     };
-    log(kind, request, &outcome, started);
+    log(kind, &scan_type, &outcome, started);
     remove_deleted_files(&outcome);
 
     let mut body = accepted.echo;
@@ -117,14 +119,14 @@ async fn check_references(state: &AppState, request: &ImportRequest) -> Result<(
     }
 }
 
-fn log(kind: Kind, request: &ImportRequest, outcome: &ImportOutcome, started: Instant) {
+fn log(kind: Kind, scan_type: &str, outcome: &ImportOutcome, started: Instant) {
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(
         kind = match kind {
             Kind::Import => "import",
             Kind::Reimport => "reimport",
         },
-        scan_type = %request.scan_type,
+        scan_type,
         test_id = outcome.test_id,
         created = outcome.created,
         closed = outcome.closed,

@@ -301,7 +301,7 @@ pub fn read(kind: Kind, form: ImportForm) -> Result<Accepted, FieldErrors> {
     let deduplication_mode = r.choice("deduplication_execution_mode", DEDUPLICATION_MODES);
     request.report = form.file.map(|upload| Report {
         file_name: upload.file_name,
-        bytes: upload.bytes,
+        bytes: upload.bytes.into(),
     });
 
     if !r.errors.is_empty() {
