@@ -2,6 +2,7 @@
 //! rules that do not need a database (severity ordering, SLA days, password policy,
 //! health). Nothing here performs I/O; the storage crate maps these types to rows.
 
+pub mod authz;
 pub mod entities;
 mod enums;
 pub mod ids;

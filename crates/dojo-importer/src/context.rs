@@ -3,8 +3,10 @@
 //! that the user may import there.
 
 use chrono::{Days, NaiveDate, Utc};
+use dojo_domain::authz::Permission;
 use dojo_domain::entities::{Engagement, Product, ProductType, Test};
-use dojo_domain::{EngagementStatus, EngagementType, Role};
+use dojo_domain::{EngagementStatus, EngagementType};
+use dojo_storage::authz::Access;
 use dojo_storage::bulk::{self, Param};
 use dojo_storage::{repo, Backend, Conn};
 
@@ -66,51 +68,20 @@ async fn engagement_by_name(
     .await
 }
 
-/// The roles the user holds on a product (directly, through its product type,
-/// through groups, or globally). `product_id` 0 asks about the product type alone.
-pub(crate) async fn roles(
-    conn: &mut Conn,
-    user_id: i64,
-    product_id: i64,
-    product_type_id: i64,
-) -> ImportResult<Vec<Role>> {
-    let rows: Vec<(i64,)> = bulk::fetch_all(
-        conn,
-        "SELECT role_id FROM product_member WHERE product_id = $1 AND user_id = $3 \
-         UNION ALL SELECT role_id FROM product_type_member WHERE product_type_id = $2 AND user_id = $3 \
-         UNION ALL SELECT g.role_id FROM product_group g JOIN dojo_group_member m ON m.group_id = g.group_id \
-           WHERE g.product_id = $1 AND m.user_id = $3 \
-         UNION ALL SELECT g.role_id FROM product_type_group g JOIN dojo_group_member m ON m.group_id = g.group_id \
-           WHERE g.product_type_id = $2 AND m.user_id = $3 \
-         UNION ALL SELECT role_id FROM global_role WHERE role_id IS NOT NULL AND (user_id = $3 \
-           OR group_id IN (SELECT group_id FROM dojo_group_member WHERE user_id = $3))",
-        &[product_id.into(), product_type_id.into(), user_id.into()],
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id,)| Role::from_id(id))
-        .collect())
-}
-
-/// Every role but Reader may import scans and add engagements.
-fn may_import(roles: &[Role]) -> bool {
-    roles.iter().any(|r| *r != Role::Reader)
-}
-
-/// Adding a product to a product type takes Maintainer or Owner.
-fn may_add_product(roles: &[Role]) -> bool {
-    roles
-        .iter()
-        .any(|r| matches!(r, Role::Maintainer | Role::Owner))
+/// The actor's standing, for role checks.
+async fn access(conn: &mut Conn, actor: &Actor) -> ImportResult<Access> {
+    Ok(Access::for_user(conn, actor.user_id, actor.is_superuser).await?)
 }
 
 async fn check_import(conn: &mut Conn, actor: &Actor, product: &Product) -> ImportResult<()> {
     if actor.is_superuser {
         return Ok(());
     }
-    let roles = roles(conn, actor.user_id, product.id, product.prod_type_id).await?;
-    if may_import(&roles) {
+    let access = access(conn, actor).await?;
+    if access
+        .may_on_product(conn, product.id, Permission::ImportScanResult)
+        .await?
+    {
         Ok(())
     } else {
         Err(ImportError::Forbidden(format!(
@@ -214,7 +185,7 @@ pub async fn resolve(
         let product_type = match product_type_by_name(conn, type_name).await? {
             Some(t) => t,
             None => {
-                if !actor.is_superuser && !global_may_add_product_type(conn, actor).await? {
+                if !access(conn, actor).await?.may_add_product_type() {
                     return Err(ImportError::Forbidden(format!(
                         "No permission to create product_type \"{type_name}\""
                     )));
@@ -229,13 +200,14 @@ pub async fn resolve(
                 .await?
             }
         };
-        if !actor.is_superuser {
-            let roles = roles(conn, actor.user_id, 0, product_type.id).await?;
-            if !may_add_product(&roles) {
-                return Err(ImportError::Forbidden(format!(
-                    "No permission to create products in product_type \"{type_name}\""
-                )));
-            }
+        if !access(conn, actor)
+            .await?
+            .may_on_product_type(conn, product_type.id, Permission::ProductTypeAddProduct)
+            .await?
+        {
+            return Err(ImportError::Forbidden(format!(
+                "No permission to create products in product_type \"{type_name}\""
+            )));
         }
         product = Some(
             repo::products::insert(
@@ -261,14 +233,15 @@ pub async fn resolve(
             e
         }
         None if request.auto_create_context => {
-            if !actor.is_superuser {
-                let roles = roles(conn, actor.user_id, product.id, product.prod_type_id).await?;
-                if !may_import(&roles) {
-                    return Err(ImportError::Forbidden(format!(
-                        "No permission to create engagements in product \"{}\"",
-                        product.name
-                    )));
-                }
+            if !access(conn, actor)
+                .await?
+                .may_on_product(conn, product.id, Permission::EngagementAdd)
+                .await?
+            {
+                return Err(ImportError::Forbidden(format!(
+                    "No permission to create engagements in product \"{}\"",
+                    product.name
+                )));
             }
             create_engagement(conn, actor, request, &product, engagement_name).await?
         }
@@ -284,20 +257,6 @@ pub async fn resolve(
         product,
         engagement,
     })
-}
-
-async fn global_may_add_product_type(conn: &mut Conn, actor: &Actor) -> ImportResult<bool> {
-    let rows: Vec<(i64,)> = bulk::fetch_all(
-        conn,
-        "SELECT role_id FROM global_role WHERE role_id IS NOT NULL AND (user_id = $1 \
-         OR group_id IN (SELECT group_id FROM dojo_group_member WHERE user_id = $1))",
-        &[actor.user_id.into()],
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id,)| Role::from_id(id))
-        .any(|r| matches!(r, Role::Maintainer | Role::Owner)))
 }
 
 async fn create_engagement(

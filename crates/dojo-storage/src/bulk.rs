@@ -109,6 +109,23 @@ pub fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// A type that rows of either database decode into (entities, tuples).
+pub trait Row:
+    Send
+    + Unpin
+    + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+{
+}
+
+impl<T> Row for T where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+{
+}
+
 /// A value to bind, for statements whose columns are chosen at run time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {

@@ -7,6 +7,7 @@ mod table;
 mod db;
 mod error;
 
+pub mod authz;
 pub mod bulk;
 pub mod cascade;
 pub mod links;
