@@ -68,3 +68,25 @@ impl FromRequestParts<AppState> for AuthUser {
         Err(ApiError::not_authenticated())
     }
 }
+
+/// The authenticated user with their access (global role), for handlers that
+/// filter or check by role.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub access: dojo_storage::authz::Access,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AuthUser(user) = AuthUser::from_request_parts(parts, state).await?;
+        let mut conn = state.db.conn().await?;
+        let access = dojo_storage::authz::Access::of(&mut conn, &user).await?;
+        Ok(Caller { user, access })
+    }
+}

@@ -28,6 +28,16 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// 404 for an object that does not exist or that the caller may not see
+    /// (api.md §1.8: invisible objects are 404, never 403), naming the model.
+    #[error("no {0} matches the given query")]
+    NoMatch(&'static str),
+    /// 405 `{"detail": "Method \"X\" not allowed."}`.
+    #[error("method {0} not allowed")]
+    MethodNotAllowed(String),
+    /// 409 `{"message": …}`: a delete blocked by references, or a unique race.
+    #[error("{0}")]
+    Conflict(String),
     #[error("unsupported media type {0}")]
     UnsupportedMediaType(String),
     #[error("internal error: {0}")]
@@ -37,6 +47,11 @@ pub enum ApiError {
 impl ApiError {
     pub fn field(name: &str, message: impl Into<String>) -> Self {
         ApiError::Fields(BTreeMap::from([(name.to_owned(), vec![message.into()])]))
+    }
+
+    /// 403 with DRF's default text.
+    pub fn denied() -> Self {
+        ApiError::Forbidden("You do not have permission to perform this action.".into())
     }
 
     pub fn not_authenticated() -> Self {
@@ -60,6 +75,19 @@ impl IntoResponse for ApiError {
                 Json(json!({ "detail": "Not found." })),
             )
                 .into_response(),
+            ApiError::NoMatch(model) => (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "detail": format!("No {model} matches the given query.") })),
+            )
+                .into_response(),
+            ApiError::MethodNotAllowed(method) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                Json(json!({ "detail": format!("Method \"{method}\" not allowed.") })),
+            )
+                .into_response(),
+            ApiError::Conflict(message) => {
+                (StatusCode::CONFLICT, Json(json!({ "message": message }))).into_response()
+            }
             ApiError::UnsupportedMediaType(media) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Json(

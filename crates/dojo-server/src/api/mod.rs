@@ -1,7 +1,12 @@
 //! `/api/v2/`: DefectDojo's REST API.
 
 mod body;
+pub mod fields;
+pub mod findings;
 pub mod import;
+pub mod list;
+pub mod product_types;
+pub mod shapes;
 mod token_auth;
 
 use axum::routing::post;
@@ -17,4 +22,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/api-token-auth/", post(token_auth::obtain_token))
         .route("/api/v2/api-token-auth", post(token_auth::obtain_token))
         .merge(import::routes())
+        .merge(findings::routes())
+        .merge(product_types::routes())
 }

@@ -3,6 +3,8 @@
 mod support;
 
 mod auth;
+mod findings;
 mod health;
 mod import;
+mod product_types;
 mod startup;

@@ -1,0 +1,496 @@
+//! `/api/v2/findings/`: list with DefectDojo's filters and ordering, and
+//! retrieve, restricted in the query to the products the caller may see.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use dojo_domain::entities::{BurpRawRequestResponse, Finding, FindingGroup, Note, NoteType, User};
+use dojo_storage::bulk::{self, Param};
+use dojo_storage::Conn;
+use serde_json::{json, Value};
+
+use crate::api::list::{self, Filters, QueryParams};
+use crate::api::shapes::findings::{self as shape, FindingExtra, RequestResponse};
+use crate::api::shapes::notes;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+
+const MODEL: &str = "Finding";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/findings/", get(list_findings))
+        .route("/api/v2/findings", get(list_findings))
+        .route("/api/v2/findings/{id}/", get(retrieve_finding))
+        .route("/api/v2/findings/{id}", get(retrieve_finding))
+}
+
+/// `o` values and the columns they sort on (api.md §3.5).
+const ORDERING: &[(&str, &str)] = &[
+    ("active", "f.active"),
+    ("component_name", "f.component_name"),
+    ("component_version", "f.component_version"),
+    ("created", "f.created"),
+    ("last_status_update", "f.last_status_update"),
+    ("last_reviewed", "f.last_reviewed"),
+    ("cwe", "f.cwe"),
+    ("date", "f.date"),
+    ("duplicate", "f.duplicate"),
+    ("dynamic_finding", "f.dynamic_finding"),
+    ("false_p", "f.false_p"),
+    ("id", "f.id"),
+    ("is_mitigated", "f.is_mitigated"),
+    ("numerical_severity", "f.numerical_severity"),
+    ("out_of_scope", "f.out_of_scope"),
+    ("planned_remediation_date", "f.planned_remediation_date"),
+    ("severity", "f.severity"),
+    ("sla_expiration_date", "f.sla_expiration_date"),
+    ("static_finding", "f.static_finding"),
+    (
+        "test__engagement__product__name",
+        "(SELECT p.name FROM product p WHERE p.id = f.product_id)",
+    ),
+    ("title", "f.title"),
+    ("under_defect_review", "f.under_defect_review"),
+    ("under_review", "f.under_review"),
+    ("verified", "f.verified"),
+];
+
+const BOOLEANS: &[&str] = &[
+    "active",
+    "duplicate",
+    "dynamic_finding",
+    "false_p",
+    "is_mitigated",
+    "out_of_scope",
+    "static_finding",
+    "under_defect_review",
+    "under_review",
+    "verified",
+    "fix_available",
+    "risk_accepted",
+    "known_exploited",
+    "ransomware_used",
+];
+
+const CONTAINS: &[&str] = &[
+    "title",
+    "component_name",
+    "component_version",
+    "description",
+    "file_path",
+    "hash_code",
+    "impact",
+    "mitigation",
+    "param",
+    "payload",
+    "references",
+    "severity_justification",
+    "steps_to_reproduce",
+    "unique_id_from_tool",
+];
+
+/// Id-list filters on the finding's own columns.
+const ID_LISTS: &[(&str, &str)] = &[
+    ("id", "f.id"),
+    ("cwe", "f.cwe"),
+    ("reporter", "f.reporter_id"),
+    ("mitigated_by", "f.mitigated_by_id"),
+    ("last_reviewed_by", "f.last_reviewed_by_id"),
+    ("review_requested_by", "f.review_requested_by_id"),
+    (
+        "defect_review_requested_by",
+        "f.defect_review_requested_by_id",
+    ),
+    ("nb_occurences", "f.nb_occurences"),
+    ("sast_source_line", "f.sast_source_line"),
+    ("sonarqube_issue", "f.sonarqube_issue_id"),
+    ("test", "f.test_id"),
+    ("duplicate_finding", "f.duplicate_finding_id"),
+    ("test__engagement__product", "f.product_id"),
+];
+
+/// Exact text filters on the finding's own columns ("auto exact", api.md §3.5).
+const EXACT: &[&str] = &[
+    "service",
+    "vuln_id_from_tool",
+    "fix_version",
+    "planned_remediation_version",
+    "sast_source_object",
+    "sast_sink_object",
+    "sast_source_file_path",
+];
+
+fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
+    let mut f = Filters::default();
+    let visible = caller.access.product_filter("f.product_id", &mut f.params);
+    f.push(visible);
+    for name in BOOLEANS {
+        f.boolean(q, name, &format!("f.{name}"));
+    }
+    for name in CONTAINS {
+        f.contains(q, name, &format!("f.{name}"));
+    }
+    for name in EXACT {
+        f.exact(q, name, &format!("f.{name}"));
+    }
+    for (name, column) in ID_LISTS {
+        f.ids(q, name, column);
+    }
+    f.any_of(q, "severity", "f.severity");
+    f.any_of(q, "numerical_severity", "f.numerical_severity");
+    f.iexact(q, "exact_title", "f.title");
+    if let Some(name) = q.get("product_name") {
+        f.params.push(name.to_lowercase().into());
+        f.clauses.push(format!(
+            "f.product_id IN (SELECT p.id FROM product p WHERE LOWER(p.name) = ${})",
+            f.params.len()
+        ));
+    }
+    if let Some(name) = q.get("product_name_contains") {
+        f.params.push(format!("%{}%", name.to_lowercase()).into());
+        f.clauses.push(format!(
+            "f.product_id IN (SELECT p.id FROM product p WHERE LOWER(p.name) LIKE ${})",
+            f.params.len()
+        ));
+    }
+    let subquery_lists: &[(&str, &str)] = &[
+        (
+            "test__engagement",
+            "f.test_id IN (SELECT t.id FROM test t WHERE t.engagement_id IN ({}))",
+        ),
+        (
+            "test__engagement__product__prod_type",
+            "f.product_id IN (SELECT p.id FROM product p WHERE p.prod_type_id IN ({}))",
+        ),
+        (
+            "test__test_type",
+            "f.test_id IN (SELECT t.id FROM test t WHERE t.test_type_id IN ({}))",
+        ),
+        (
+            "found_by",
+            "f.id IN (SELECT b.finding_id FROM finding_found_by b WHERE b.test_type_id IN ({}))",
+        ),
+        (
+            "reviewers",
+            "f.id IN (SELECT r.finding_id FROM finding_reviewers r WHERE r.user_id IN ({}))",
+        ),
+        (
+            "endpoints",
+            "f.id IN (SELECT s.finding_id FROM endpoint_status s WHERE s.endpoint_id IN ({}))",
+        ),
+        (
+            "finding_group",
+            "f.id IN (SELECT g.finding_id FROM finding_group_findings g WHERE g.finding_group_id IN ({}))",
+        ),
+    ];
+    for (name, template) in subquery_lists {
+        f.ids_into(q, name, template);
+    }
+    let vulnerability_ids = q.list("vulnerability_id");
+    if !vulnerability_ids.is_empty() {
+        let mut placeholders = Vec::new();
+        for id in vulnerability_ids {
+            f.params.push(id.into());
+            placeholders.push(format!("${}", f.params.len()));
+        }
+        f.clauses.push(format!(
+            "f.id IN (SELECT r.finding_id FROM finding_vulnerability_reference r \
+             JOIN vulnerability v ON v.id = r.vulnerability_id WHERE v.vulnerability_id IN ({}))",
+            placeholders.join(", ")
+        ));
+    }
+    tag_filters(q, &mut f);
+    f.check()?;
+    Ok(f)
+}
+
+/// `tags` (any of), `tags__and` (all of), `not_tags` (none of), `tag` (a name
+/// containing), `has_tags`.
+fn tag_filters(q: &QueryParams, f: &mut Filters) {
+    const TAGGED: &str =
+        "SELECT ft.finding_id FROM finding_tags ft JOIN tag tg ON tg.id = ft.tag_id WHERE";
+    let names = |f: &mut Filters, values: Vec<&str>| -> Vec<String> {
+        values
+            .into_iter()
+            .map(|v| {
+                f.params.push(v.to_lowercase().into());
+                format!("${}", f.params.len())
+            })
+            .collect()
+    };
+    let any = q.list("tags");
+    if !any.is_empty() {
+        let p = names(f, any);
+        f.clauses
+            .push(format!("f.id IN ({TAGGED} tg.name IN ({}))", p.join(", ")));
+    }
+    for tag in q.list("tags__and") {
+        let p = names(f, vec![tag]);
+        f.clauses
+            .push(format!("f.id IN ({TAGGED} tg.name = {})", p[0]));
+    }
+    let none = q.list("not_tags");
+    if !none.is_empty() {
+        let p = names(f, none);
+        f.clauses.push(format!(
+            "f.id NOT IN ({TAGGED} tg.name IN ({}))",
+            p.join(", ")
+        ));
+    }
+    if let Some(part) = q.get("tag") {
+        f.params.push(format!("%{}%", part.to_lowercase()).into());
+        f.clauses.push(format!(
+            "f.id IN ({TAGGED} LOWER(tg.name) LIKE ${})",
+            f.params.len()
+        ));
+    }
+    match q.get("has_tags").map(str::to_ascii_lowercase).as_deref() {
+        Some("true" | "1") => f
+            .clauses
+            .push("EXISTS (SELECT 1 FROM finding_tags ft WHERE ft.finding_id = f.id)".into()),
+        Some("false" | "0") => f
+            .clauses
+            .push("NOT EXISTS (SELECT 1 FROM finding_tags ft WHERE ft.finding_id = f.id)".into()),
+        _ => {}
+    }
+}
+
+async fn list_findings(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    parts: Parts,
+) -> Result<Json<Value>, ApiError> {
+    let q = QueryParams::parse(raw.as_deref());
+    let filters = filters(&q, &caller)?;
+    let order = list::ordering(&q, ORDERING, "f.id")?;
+    let page = q.page();
+    let mut conn = state.db.conn().await?;
+    let (count, rows): (i64, Vec<Finding>) =
+        list::fetch_page(&mut conn, "f.*", "finding f", &filters, &order, page).await?;
+    let results = render(&mut conn, &rows).await?;
+    Ok(Json(list::envelope(
+        &list::base_url(&parts),
+        &q,
+        page,
+        count,
+        results,
+        Some(json!({})),
+    )))
+}
+
+async fn retrieve_finding(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
+    let mut conn = state.db.conn().await?;
+    let finding = visible_finding(&mut conn, &caller, id).await?;
+    let mut rendered = render(&mut conn, std::slice::from_ref(&finding)).await?;
+    let mut body = rendered.pop().unwrap_or(Value::Null);
+    if let Some(map) = body.as_object_mut() {
+        map.insert("prefetch".into(), json!({}));
+    }
+    Ok(Json(body))
+}
+
+/// The finding if it exists and the caller may see it; 404 otherwise.
+pub async fn visible_finding(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: i64,
+) -> Result<Finding, ApiError> {
+    let mut params: Vec<Param> = vec![id.into()];
+    let visible = caller.access.product_filter("f.product_id", &mut params);
+    let sql = match visible {
+        Some(clause) => format!("SELECT f.* FROM finding f WHERE f.id = $1 AND {clause}"),
+        None => "SELECT f.* FROM finding f WHERE f.id = $1".to_owned(),
+    };
+    let rows: Vec<Finding> = bulk::fetch_all(conn, &sql, &params).await?;
+    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+}
+
+/// Rows of `(finding_id, value)` for a page of findings.
+async fn pairs<V>(conn: &mut Conn, ids: &[i64], sql: &str) -> Result<HashMap<i64, Vec<V>>, ApiError>
+where
+    (i64, V): bulk::Row,
+{
+    let rows: Vec<(i64, V)> =
+        bulk::fetch_in(conn, &[], ids, |list| sql.replace("{ids}", list)).await?;
+    let mut out: HashMap<i64, Vec<V>> = HashMap::new();
+    for (id, value) in rows {
+        out.entry(id).or_default().push(value);
+    }
+    Ok(out)
+}
+
+/// Renders findings with everything that lives in other tables, one query per
+/// table for the whole page.
+pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, ApiError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|f| f.id).collect();
+    let mut tags: HashMap<i64, Vec<String>> = pairs(
+        conn,
+        &ids,
+        "SELECT ft.finding_id, tg.name FROM finding_tags ft JOIN tag tg ON tg.id = ft.tag_id \
+         WHERE ft.finding_id IN ({ids}) ORDER BY tg.name",
+    )
+    .await?;
+    let mut endpoints: HashMap<i64, Vec<i64>> = pairs(
+        conn,
+        &ids,
+        "SELECT finding_id, endpoint_id FROM endpoint_status WHERE finding_id IN ({ids}) ORDER BY endpoint_id",
+    )
+    .await?;
+    let mut found_by: HashMap<i64, Vec<i64>> = pairs(
+        conn,
+        &ids,
+        "SELECT finding_id, test_type_id FROM finding_found_by WHERE finding_id IN ({ids}) ORDER BY test_type_id",
+    )
+    .await?;
+    let mut reviewers: HashMap<i64, Vec<i64>> = pairs(
+        conn,
+        &ids,
+        "SELECT finding_id, user_id FROM finding_reviewers WHERE finding_id IN ({ids}) ORDER BY user_id",
+    )
+    .await?;
+    let mut files: HashMap<i64, Vec<i64>> = pairs(
+        conn,
+        &ids,
+        "SELECT finding_id, file_upload_id FROM finding_files WHERE finding_id IN ({ids}) ORDER BY file_upload_id",
+    )
+    .await?;
+    let mut vulnerability_ids: HashMap<i64, Vec<String>> = pairs(
+        conn,
+        &ids,
+        "SELECT r.finding_id, v.vulnerability_id FROM finding_vulnerability_reference r \
+         JOIN vulnerability v ON v.id = r.vulnerability_id WHERE r.finding_id IN ({ids}) ORDER BY r.ord",
+    )
+    .await?;
+    let mut cwes: HashMap<i64, Vec<String>> = pairs(
+        conn,
+        &ids,
+        "SELECT finding_id, cwe FROM finding_cwe WHERE finding_id IN ({ids}) ORDER BY id",
+    )
+    .await?;
+    let meta_rows: Vec<(i64, String, String)> = bulk::fetch_in(conn, &[], &ids, |list| {
+        format!("SELECT finding_id, name, value FROM dojo_meta WHERE finding_id IN ({list}) ORDER BY id")
+    })
+    .await?;
+    let mut meta: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    for (id, name, value) in meta_rows {
+        meta.entry(id).or_default().push((name, value));
+    }
+    let burp: Vec<BurpRawRequestResponse> = bulk::fetch_in(conn, &[], &ids, |list| {
+        format!("SELECT * FROM burp_raw_request_response WHERE finding_id IN ({list}) ORDER BY id")
+    })
+    .await?;
+    let mut request_response: HashMap<i64, Vec<RequestResponse>> = HashMap::new();
+    for pair in &burp {
+        if let Some(id) = pair.finding_id {
+            request_response
+                .entry(id)
+                .or_default()
+                .push(RequestResponse::from_row(pair));
+        }
+    }
+    let group_rows: Vec<(i64, i64)> = bulk::fetch_in(conn, &[], &ids, |list| {
+        format!(
+            "SELECT finding_id, finding_group_id FROM finding_group_findings WHERE finding_id IN ({list})"
+        )
+    })
+    .await?;
+    let group_ids: Vec<i64> = group_rows.iter().map(|(_, g)| *g).collect();
+    let groups: Vec<FindingGroup> = bulk::fetch_in(conn, &[], &group_ids, |list| {
+        format!("SELECT * FROM finding_group WHERE id IN ({list})")
+    })
+    .await?;
+    let groups: HashMap<i64, FindingGroup> = groups.into_iter().map(|g| (g.id, g)).collect();
+    let mut finding_groups: HashMap<i64, Vec<Value>> = HashMap::new();
+    for (finding, group) in group_rows {
+        if let Some(g) = groups.get(&group) {
+            finding_groups
+                .entry(finding)
+                .or_default()
+                .push(shape::finding_group_json(g, None));
+        }
+    }
+    let mut notes = notes_of(conn, &ids).await?;
+    let today = Utc::now().date_naive();
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let id = row.id;
+            let extra = FindingExtra {
+                today,
+                tags: tags.remove(&id).unwrap_or_default(),
+                endpoints: endpoints.remove(&id).unwrap_or_default(),
+                found_by: found_by.remove(&id).unwrap_or_default(),
+                reviewers: reviewers.remove(&id).unwrap_or_default(),
+                notes: notes.remove(&id).unwrap_or_default(),
+                files: files.remove(&id).unwrap_or_default(),
+                vulnerability_ids: vulnerability_ids.remove(&id).unwrap_or_default(),
+                cwes: cwes.remove(&id).unwrap_or_default(),
+                finding_meta: meta.remove(&id).unwrap_or_default(),
+                request_response: request_response.remove(&id).unwrap_or_default(),
+                finding_groups: finding_groups.remove(&id).unwrap_or_default(),
+                ..FindingExtra::default()
+            };
+            shape::json(row, &extra)
+        })
+        .collect())
+}
+
+/// The notes of a page of findings, rendered, newest first as DefectDojo lists them.
+async fn notes_of(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<Value>>, ApiError> {
+    let links: Vec<(i64, i64)> = bulk::fetch_in(conn, &[], ids, |list| {
+        format!("SELECT finding_id, notes_id FROM finding_notes WHERE finding_id IN ({list})")
+    })
+    .await?;
+    if links.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let note_ids: Vec<i64> = links.iter().map(|(_, n)| *n).collect();
+    let rows: Vec<Note> = bulk::fetch_in(conn, &[], &note_ids, |list| {
+        format!("SELECT * FROM notes WHERE id IN ({list}) ORDER BY date DESC, id DESC")
+    })
+    .await?;
+    let user_ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|n| std::iter::once(n.author_id).chain(n.editor_id))
+        .collect();
+    let users: Vec<User> = bulk::fetch_in(conn, &[], &user_ids, |list| {
+        format!("SELECT * FROM dojo_user WHERE id IN ({list})")
+    })
+    .await?;
+    let users: HashMap<i64, User> = users.into_iter().map(|u| (u.id, u)).collect();
+    let type_ids: Vec<i64> = rows.iter().filter_map(|n| n.note_type_id).collect();
+    let types: Vec<NoteType> = bulk::fetch_in(conn, &[], &type_ids, |list| {
+        format!("SELECT * FROM note_type WHERE id IN ({list})")
+    })
+    .await?;
+    let types: HashMap<i64, NoteType> = types.into_iter().map(|t| (t.id, t)).collect();
+    let owner: HashMap<i64, i64> = links.into_iter().map(|(f, n)| (n, f)).collect();
+    let mut out: HashMap<i64, Vec<Value>> = HashMap::new();
+    for note in &rows {
+        let (Some(finding), Some(author)) = (owner.get(&note.id), users.get(&note.author_id))
+        else {
+            continue;
+        };
+        let editor = note.editor_id.and_then(|id| users.get(&id));
+        let note_type = note.note_type_id.and_then(|id| types.get(&id));
+        out.entry(*finding)
+            .or_default()
+            .push(notes::json(note, author, editor, note_type, &[]));
+    }
+    Ok(out)
+}

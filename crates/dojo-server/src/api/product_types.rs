@@ -1,0 +1,285 @@
+//! `/api/v2/product_types/`: list, retrieve, create, update, partial update and
+//! delete, with visibility and role checks (rbac.md §8).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use dojo_domain::authz::Permission;
+use dojo_domain::entities::{ProductType, ProductTypeMember};
+use dojo_domain::Role;
+use dojo_storage::bulk::{self, Param};
+use dojo_storage::{cascade, repo, Conn};
+use serde_json::{json, Value};
+
+use crate::api::fields::Mode;
+use crate::api::list::{self, Filters, QueryParams};
+use crate::api::shapes::product_types::{self as shape, ProductTypeExtra, ProductTypeInput};
+use crate::api::RequestFields;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+
+const MODEL: &str = "Product_Type";
+
+pub fn routes() -> Router<AppState> {
+    let collection = get(list_product_types).post(create_product_type);
+    let item = get(retrieve_product_type)
+        .put(update_product_type)
+        .patch(partial_update_product_type)
+        .delete(delete_product_type);
+    Router::new()
+        .route("/api/v2/product_types/", collection.clone())
+        .route("/api/v2/product_types", collection)
+        .route("/api/v2/product_types/{id}/", item.clone())
+        .route("/api/v2/product_types/{id}", item)
+}
+
+fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
+    let mut f = Filters::default();
+    let visible = caller.access.product_type_filter("t.id", &mut f.params);
+    f.push(visible);
+    f.ids(q, "id", "t.id");
+    f.exact(q, "name", "t.name");
+    f.boolean(q, "critical_product", "t.critical_product");
+    f.boolean(q, "key_product", "t.key_product");
+    f.check()?;
+    Ok(f)
+}
+
+async fn list_product_types(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    parts: Parts,
+) -> Result<Json<Value>, ApiError> {
+    let q = QueryParams::parse(raw.as_deref());
+    let filters = filters(&q, &caller)?;
+    let page = q.page();
+    let mut conn = state.db.conn().await?;
+    let (count, rows): (i64, Vec<ProductType>) = list::fetch_page(
+        &mut conn,
+        "t.*",
+        "product_type t",
+        &filters,
+        "t.id ASC",
+        page,
+    )
+    .await?;
+    let results = render(&mut conn, &rows).await?;
+    Ok(Json(list::envelope(
+        &list::base_url(&parts),
+        &q,
+        page,
+        count,
+        results,
+        Some(json!({})),
+    )))
+}
+
+/// Users with a direct membership, which 3.x clients read as `authorized_users`.
+async fn render(conn: &mut Conn, rows: &[ProductType]) -> Result<Vec<Value>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
+    let members: Vec<(i64, i64)> = bulk::fetch_in(conn, &[], &ids, |list| {
+        format!(
+            "SELECT product_type_id, user_id FROM product_type_member \
+             WHERE product_type_id IN ({list}) ORDER BY user_id"
+        )
+    })
+    .await?;
+    let mut users: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (type_id, user_id) in members {
+        users.entry(type_id).or_default().push(user_id);
+    }
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let extra = ProductTypeExtra {
+                authorized_users: users.remove(&row.id).unwrap_or_default(),
+            };
+            shape::json(row, &extra)
+        })
+        .collect())
+}
+
+async fn render_one(conn: &mut Conn, row: &ProductType) -> Result<Value, ApiError> {
+    let mut body = render(conn, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null);
+    if let Some(map) = body.as_object_mut() {
+        map.insert("prefetch".into(), json!({}));
+    }
+    Ok(body)
+}
+
+/// The product type if the caller may see it; 404 otherwise.
+async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<ProductType, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
+    let mut params: Vec<Param> = vec![id.into()];
+    let sql = match caller.access.product_type_filter("t.id", &mut params) {
+        Some(clause) => format!("SELECT t.* FROM product_type t WHERE t.id = $1 AND {clause}"),
+        None => "SELECT t.* FROM product_type t WHERE t.id = $1".to_owned(),
+    };
+    let rows: Vec<ProductType> = bulk::fetch_all(conn, &sql, &params).await?;
+    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+}
+
+async fn retrieve_product_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = visible(&mut conn, &caller, &id).await?;
+    Ok(Json(render_one(&mut conn, &row).await?))
+}
+
+/// Ids a body refers to must exist (DRF's "Invalid pk").
+async fn check_references(conn: &mut Conn, input: &ProductTypeInput) -> Result<(), ApiError> {
+    for reference in &input.references {
+        if repo::users::find(conn, reference.id).await?.is_none() {
+            return Err(ApiError::Fields(reference.missing()));
+        }
+    }
+    Ok(())
+}
+
+/// `authorized_users` of a 3.x client: a listed user without a membership gets
+/// Writer; a Writer no longer listed loses it; other roles are left alone.
+async fn apply_authorized_users(
+    conn: &mut Conn,
+    caller: &Caller,
+    product_type_id: i64,
+    users: Option<&Vec<i64>>,
+) -> Result<(), ApiError> {
+    let Some(users) = users else {
+        return Ok(());
+    };
+    if !caller
+        .access
+        .may_on_product_type(conn, product_type_id, Permission::ProductTypeManageMembers)
+        .await?
+    {
+        return Err(ApiError::Forbidden(
+            "You do not have permission to manage authorized users for this product type.".into(),
+        ));
+    }
+    let current: Vec<(i64, i64)> = bulk::fetch_all(
+        conn,
+        "SELECT user_id, role_id FROM product_type_member WHERE product_type_id = $1",
+        &[product_type_id.into()],
+    )
+    .await?;
+    for (user_id, role_id) in &current {
+        if *role_id == Role::Writer.id() && !users.contains(user_id) {
+            bulk::execute(
+                conn,
+                "DELETE FROM product_type_member WHERE product_type_id = $1 AND user_id = $2",
+                &[product_type_id.into(), (*user_id).into()],
+            )
+            .await?;
+        }
+    }
+    for user_id in users {
+        if !current.iter().any(|(u, _)| u == user_id) {
+            repo::product_type_members::insert(
+                conn,
+                &ProductTypeMember {
+                    id: 0,
+                    product_type_id,
+                    user_id: *user_id,
+                    role_id: Role::Writer.id(),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn create_product_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: RequestFields,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.access.may_add_product_type() {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
+    let mut tx = state.db.begin().await?;
+    check_references(&mut tx, &input).await?;
+    let saved = repo::product_types::insert(&mut tx, &row).await?;
+    apply_authorized_users(&mut tx, &caller, saved.id, input.authorized_users.as_ref()).await?;
+    let body = render(&mut tx, std::slice::from_ref(&saved))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null);
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+    mode: Mode,
+) -> Result<Json<Value>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let current = visible(&mut tx, caller, id).await?;
+    if !caller
+        .access
+        .may_on_product_type(&mut tx, current.id, Permission::ProductTypeEdit)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    check_references(&mut tx, &input).await?;
+    let saved = repo::product_types::update(&mut tx, &row).await?;
+    apply_authorized_users(&mut tx, caller, saved.id, input.authorized_users.as_ref()).await?;
+    let body = render_one(&mut tx, &saved).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+async fn update_product_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: RequestFields,
+) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &id, &body, Mode::Update).await
+}
+
+async fn partial_update_product_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: RequestFields,
+) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &id, &body, Mode::Partial).await
+}
+
+async fn delete_product_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = visible(&mut conn, &caller, &id).await?;
+    if !caller
+        .access
+        .may_on_product_type(&mut conn, row.id, Permission::ProductTypeDelete)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    drop(conn);
+    cascade::delete_product_type(&state.db, row.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
