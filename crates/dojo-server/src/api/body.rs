@@ -130,6 +130,31 @@ fn form_urlencoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(bytes).into_owned().collect()
 }
 
+/// A JSON object body, for unit tests of body readers.
+#[cfg(test)]
+pub(crate) fn test_json_body(value: Value) -> RequestFields {
+    let mut body = RequestFields::default();
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            body.values.insert(k, vec![v]);
+        }
+    }
+    body
+}
+
+/// A form body (every value a string, names may repeat), for unit tests.
+#[cfg(test)]
+pub(crate) fn test_form_body(pairs: &[(&str, &str)]) -> RequestFields {
+    let mut body = RequestFields::default();
+    for (k, v) in pairs {
+        body.values
+            .entry((*k).to_owned())
+            .or_default()
+            .push(Value::String((*v).to_owned()));
+    }
+    body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1016,26 +1016,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn json_body(value: Value) -> RequestFields {
-        let mut body = RequestFields::default();
-        if let Value::Object(map) = value {
-            for (k, v) in map {
-                body.values.insert(k, vec![v]);
-            }
-        }
-        body
-    }
-
-    fn form_body(pairs: &[(&str, &str)]) -> RequestFields {
-        let mut body = RequestFields::default();
-        for (k, v) in pairs {
-            body.values
-                .entry((*k).to_owned())
-                .or_default()
-                .push(Value::String((*v).to_owned()));
-        }
-        body
-    }
+    use crate::api::body::{test_form_body as form_body, test_json_body as json_body};
 
     fn errors(fields: Fields<'_>) -> FieldErrors {
         fields.finish().err().unwrap_or_default()
