@@ -2,10 +2,8 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use dojo_domain::entities::ProductMember;
 use dojo_domain::Role;
 use dojo_storage::db_test;
-use dojo_storage::repo::product_members;
 use serde_json::Value;
 
 use crate::import::*;
@@ -34,23 +32,6 @@ async fn seed(app: &App, product: &str, prefix: &str, count: usize) -> i64 {
     app.import(generic_form(engagement.id, &generic(&report)))
         .await;
     engagement.product_id
-}
-
-async fn member(app: &App, name: &str, product_id: i64, role: Role) -> String {
-    let (user, token) = user_with_token(&app.db, name, false).await;
-    let mut conn = app.db.conn().await.expect("connection");
-    product_members::insert(
-        &mut conn,
-        &ProductMember {
-            id: 0,
-            product_id,
-            user_id: user.id,
-            role_id: role.id(),
-        },
-    )
-    .await
-    .expect("membership");
-    token
 }
 
 fn titles(body: &Value) -> Vec<String> {

@@ -245,3 +245,21 @@ pub fn id(value: &Value) -> i64 {
         .as_i64()
         .unwrap_or_else(|| panic!("{value} is not an id"))
 }
+
+/// A new user holding `role` on the product; returns their token.
+pub async fn member(app: &App, name: &str, product_id: i64, role: dojo_domain::Role) -> String {
+    let (user, token) = user_with_token(&app.db, name, false).await;
+    let mut conn = app.db.conn().await.expect("connection");
+    dojo_storage::repo::product_members::insert(
+        &mut conn,
+        &dojo_domain::entities::ProductMember {
+            id: 0,
+            product_id,
+            user_id: user.id,
+            role_id: role.id(),
+        },
+    )
+    .await
+    .expect("membership");
+    token
+}

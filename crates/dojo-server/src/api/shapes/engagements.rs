@@ -222,18 +222,9 @@ fn read_texts(f: &mut Fields<'_>, row: &mut Engagement) {
 #[cfg(test)]
 mod unit {
     use super::*;
+    use crate::api::body::test_json_body as body;
     use chrono::{NaiveDate, TimeZone, Utc};
     use serde_json::json;
-
-    fn body(value: Value) -> RequestFields {
-        let mut b = RequestFields::default();
-        if let Value::Object(map) = value {
-            for (k, v) in map {
-                b.values.insert(k, vec![v]);
-            }
-        }
-        b
-    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()

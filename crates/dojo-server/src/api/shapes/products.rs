@@ -244,28 +244,8 @@ fn read_choices(f: &mut Fields<'_>, row: &mut Product) {
 #[cfg(test)]
 mod unit {
     use super::*;
+    use crate::api::body::{test_form_body as form, test_json_body as body};
     use chrono::{TimeZone, Utc};
-
-    fn body(value: Value) -> RequestFields {
-        let mut b = RequestFields::default();
-        if let Value::Object(map) = value {
-            for (k, v) in map {
-                b.values.insert(k, vec![v]);
-            }
-        }
-        b
-    }
-
-    fn form(pairs: &[(&str, &str)]) -> RequestFields {
-        let mut b = RequestFields::default();
-        for (k, v) in pairs {
-            b.values
-                .entry((*k).to_owned())
-                .or_default()
-                .push(Value::String((*v).to_owned()));
-        }
-        b
-    }
 
     fn sample() -> Product {
         Product {

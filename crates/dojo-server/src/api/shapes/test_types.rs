@@ -55,17 +55,8 @@ pub fn read(
 #[cfg(test)]
 mod unit {
     use super::*;
+    use crate::api::body::test_json_body as body;
     use serde_json::json;
-
-    fn body(value: Value) -> RequestFields {
-        let mut b = RequestFields::default();
-        if let Value::Object(map) = value {
-            for (k, v) in map {
-                b.values.insert(k, vec![v]);
-            }
-        }
-        b
-    }
 
     fn sample() -> TestType {
         TestType {

@@ -193,29 +193,9 @@ pub fn read(
 #[cfg(test)]
 mod unit {
     use super::*;
+    use crate::api::body::{test_form_body as form, test_json_body as body};
     use chrono::{TimeZone, Utc};
     use serde_json::json;
-
-    fn body(value: Value) -> RequestFields {
-        let mut b = RequestFields::default();
-        if let Value::Object(map) = value {
-            for (k, v) in map {
-                b.values.insert(k, vec![v]);
-            }
-        }
-        b
-    }
-
-    fn form(pairs: &[(&str, &str)]) -> RequestFields {
-        let mut b = RequestFields::default();
-        for (k, v) in pairs {
-            b.values
-                .entry((*k).to_owned())
-                .or_default()
-                .push(Value::String((*v).to_owned()));
-        }
-        b
-    }
 
     fn at(y: i32, mo: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, 0, 0)

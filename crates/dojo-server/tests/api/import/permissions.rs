@@ -1,30 +1,11 @@
 //! Who may import: product roles decide (every role but Reader may).
 
 use axum::http::StatusCode;
-use dojo_domain::entities::ProductMember;
 use dojo_domain::Role;
 use dojo_storage::db_test;
-use dojo_storage::repo::product_members;
 use serde_json::json;
 
 use super::*;
-
-async fn member(app: &App, name: &str, product_id: i64, role: Role) -> String {
-    let (user, token) = user_with_token(&app.db, name, false).await;
-    let mut conn = app.db.conn().await.expect("connection");
-    product_members::insert(
-        &mut conn,
-        &ProductMember {
-            id: 0,
-            product_id,
-            user_id: user.id,
-            role_id: role.id(),
-        },
-    )
-    .await
-    .expect("membership");
-    token
-}
 
 db_test!(a_reader_may_not_import_but_an_api_importer_may, |db| {
     let app = App::new(&db).await;
