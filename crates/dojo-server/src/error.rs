@@ -35,6 +35,10 @@ pub enum ApiError {
     /// 405 `{"detail": "Method \"X\" not allowed."}`.
     #[error("method {0} not allowed")]
     MethodNotAllowed(String),
+    /// 400 `{"detail": …}`: DefectDojo's permission layer refusing a body it
+    /// cannot check (api.md §1.8).
+    #[error("{0}")]
+    BadRequestDetail(String),
     /// 409 `{"message": …}`: a delete blocked by references, or a unique race.
     #[error("{0}")]
     Conflict(String),
@@ -85,6 +89,9 @@ impl IntoResponse for ApiError {
                 Json(json!({ "detail": format!("Method \"{method}\" not allowed.") })),
             )
                 .into_response(),
+            ApiError::BadRequestDetail(detail) => {
+                (StatusCode::BAD_REQUEST, Json(json!({ "detail": detail }))).into_response()
+            }
             ApiError::Conflict(message) => {
                 (StatusCode::CONFLICT, Json(json!({ "message": message }))).into_response()
             }

@@ -8,14 +8,14 @@ use axum::http::request::Parts;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use dojo_domain::entities::{BurpRawRequestResponse, Finding, FindingGroup, Note, NoteType, User};
+use dojo_domain::entities::{BurpRawRequestResponse, Finding, FindingGroup};
 use dojo_storage::bulk::{self, Param};
 use dojo_storage::Conn;
 use serde_json::{json, Value};
 
 use crate::api::list::{self, Filters, QueryParams};
+use crate::api::related;
 use crate::api::shapes::findings::{self as shape, FindingExtra, RequestResponse};
-use crate::api::shapes::notes;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -317,20 +317,6 @@ pub async fn visible_finding(
     rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
 }
 
-/// Rows of `(finding_id, value)` for a page of findings.
-async fn pairs<V>(conn: &mut Conn, ids: &[i64], sql: &str) -> Result<HashMap<i64, Vec<V>>, ApiError>
-where
-    (i64, V): bulk::Row,
-{
-    let rows: Vec<(i64, V)> =
-        bulk::fetch_in(conn, &[], ids, |list| sql.replace("{ids}", list)).await?;
-    let mut out: HashMap<i64, Vec<V>> = HashMap::new();
-    for (id, value) in rows {
-        out.entry(id).or_default().push(value);
-    }
-    Ok(out)
-}
-
 /// Renders findings with everything that lives in other tables, one query per
 /// table for the whole page.
 pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, ApiError> {
@@ -338,45 +324,45 @@ pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, Api
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|f| f.id).collect();
-    let mut tags: HashMap<i64, Vec<String>> = pairs(
+    let mut tags: HashMap<i64, Vec<String>> = related::pairs(
         conn,
         &ids,
         "SELECT ft.finding_id, tg.name FROM finding_tags ft JOIN tag tg ON tg.id = ft.tag_id \
          WHERE ft.finding_id IN ({ids}) ORDER BY tg.name",
     )
     .await?;
-    let mut endpoints: HashMap<i64, Vec<i64>> = pairs(
+    let mut endpoints: HashMap<i64, Vec<i64>> = related::pairs(
         conn,
         &ids,
         "SELECT finding_id, endpoint_id FROM endpoint_status WHERE finding_id IN ({ids}) ORDER BY endpoint_id",
     )
     .await?;
-    let mut found_by: HashMap<i64, Vec<i64>> = pairs(
+    let mut found_by: HashMap<i64, Vec<i64>> = related::pairs(
         conn,
         &ids,
         "SELECT finding_id, test_type_id FROM finding_found_by WHERE finding_id IN ({ids}) ORDER BY test_type_id",
     )
     .await?;
-    let mut reviewers: HashMap<i64, Vec<i64>> = pairs(
+    let mut reviewers: HashMap<i64, Vec<i64>> = related::pairs(
         conn,
         &ids,
         "SELECT finding_id, user_id FROM finding_reviewers WHERE finding_id IN ({ids}) ORDER BY user_id",
     )
     .await?;
-    let mut files: HashMap<i64, Vec<i64>> = pairs(
+    let mut files: HashMap<i64, Vec<i64>> = related::pairs(
         conn,
         &ids,
         "SELECT finding_id, file_upload_id FROM finding_files WHERE finding_id IN ({ids}) ORDER BY file_upload_id",
     )
     .await?;
-    let mut vulnerability_ids: HashMap<i64, Vec<String>> = pairs(
+    let mut vulnerability_ids: HashMap<i64, Vec<String>> = related::pairs(
         conn,
         &ids,
         "SELECT r.finding_id, v.vulnerability_id FROM finding_vulnerability_reference r \
          JOIN vulnerability v ON v.id = r.vulnerability_id WHERE r.finding_id IN ({ids}) ORDER BY r.ord",
     )
     .await?;
-    let mut cwes: HashMap<i64, Vec<String>> = pairs(
+    let mut cwes: HashMap<i64, Vec<String>> = related::pairs(
         conn,
         &ids,
         "SELECT finding_id, cwe FROM finding_cwe WHERE finding_id IN ({ids}) ORDER BY id",
@@ -424,7 +410,7 @@ pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, Api
                 .push(shape::finding_group_json(g, None));
         }
     }
-    let mut notes = notes_of(conn, &ids).await?;
+    let mut notes = related::notes_of(conn, "finding_notes", "finding_id", &ids).await?;
     let today = Utc::now().date_naive();
     Ok(rows
         .iter()
@@ -448,49 +434,4 @@ pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, Api
             shape::json(row, &extra)
         })
         .collect())
-}
-
-/// The notes of a page of findings, rendered, newest first as DefectDojo lists them.
-async fn notes_of(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<Value>>, ApiError> {
-    let links: Vec<(i64, i64)> = bulk::fetch_in(conn, &[], ids, |list| {
-        format!("SELECT finding_id, notes_id FROM finding_notes WHERE finding_id IN ({list})")
-    })
-    .await?;
-    if links.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let note_ids: Vec<i64> = links.iter().map(|(_, n)| *n).collect();
-    let rows: Vec<Note> = bulk::fetch_in(conn, &[], &note_ids, |list| {
-        format!("SELECT * FROM notes WHERE id IN ({list}) ORDER BY date DESC, id DESC")
-    })
-    .await?;
-    let user_ids: Vec<i64> = rows
-        .iter()
-        .flat_map(|n| std::iter::once(n.author_id).chain(n.editor_id))
-        .collect();
-    let users: Vec<User> = bulk::fetch_in(conn, &[], &user_ids, |list| {
-        format!("SELECT * FROM dojo_user WHERE id IN ({list})")
-    })
-    .await?;
-    let users: HashMap<i64, User> = users.into_iter().map(|u| (u.id, u)).collect();
-    let type_ids: Vec<i64> = rows.iter().filter_map(|n| n.note_type_id).collect();
-    let types: Vec<NoteType> = bulk::fetch_in(conn, &[], &type_ids, |list| {
-        format!("SELECT * FROM note_type WHERE id IN ({list})")
-    })
-    .await?;
-    let types: HashMap<i64, NoteType> = types.into_iter().map(|t| (t.id, t)).collect();
-    let owner: HashMap<i64, i64> = links.into_iter().map(|(f, n)| (n, f)).collect();
-    let mut out: HashMap<i64, Vec<Value>> = HashMap::new();
-    for note in &rows {
-        let (Some(finding), Some(author)) = (owner.get(&note.id), users.get(&note.author_id))
-        else {
-            continue;
-        };
-        let editor = note.editor_id.and_then(|id| users.get(&id));
-        let note_type = note.note_type_id.and_then(|id| types.get(&id));
-        out.entry(*finding)
-            .or_default()
-            .push(notes::json(note, author, editor, note_type, &[]));
-    }
-    Ok(out)
 }

@@ -1,11 +1,14 @@
 //! `/api/v2/`: DefectDojo's REST API.
 
 mod body;
+pub mod engagements;
 pub mod fields;
 pub mod findings;
 pub mod import;
 pub mod list;
 pub mod product_types;
+pub mod references;
+pub mod related;
 pub mod shapes;
 mod token_auth;
 
@@ -24,4 +27,5 @@ pub fn routes() -> Router<AppState> {
         .merge(import::routes())
         .merge(findings::routes())
         .merge(product_types::routes())
+        .merge(engagements::routes())
 }

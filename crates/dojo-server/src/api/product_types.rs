@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
-use crate::api::shapes::product_types::{self as shape, ProductTypeExtra, ProductTypeInput};
+use crate::api::references;
+use crate::api::shapes::product_types::{self as shape, ProductTypeExtra};
 use crate::api::RequestFields;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -138,16 +139,6 @@ async fn retrieve_product_type(
     Ok(Json(render_one(&mut conn, &row).await?))
 }
 
-/// Ids a body refers to must exist (DRF's "Invalid pk").
-async fn check_references(conn: &mut Conn, input: &ProductTypeInput) -> Result<(), ApiError> {
-    for reference in &input.references {
-        if repo::users::find(conn, reference.id).await?.is_none() {
-            return Err(ApiError::Fields(reference.missing()));
-        }
-    }
-    Ok(())
-}
-
 /// `authorized_users` of a 3.x client: a listed user without a membership gets
 /// Writer; a Writer no longer listed loses it; other roles are left alone.
 async fn apply_authorized_users(
@@ -211,7 +202,7 @@ async fn create_product_type(
     }
     let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
     let mut tx = state.db.begin().await?;
-    check_references(&mut tx, &input).await?;
+    references::check(&mut tx, &input.references).await?;
     let saved = repo::product_types::insert(&mut tx, &row).await?;
     apply_authorized_users(&mut tx, &caller, saved.id, input.authorized_users.as_ref()).await?;
     let body = render(&mut tx, std::slice::from_ref(&saved))
@@ -239,7 +230,7 @@ async fn update(
         return Err(ApiError::denied());
     }
     let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
-    check_references(&mut tx, &input).await?;
+    references::check(&mut tx, &input.references).await?;
     let saved = repo::product_types::update(&mut tx, &row).await?;
     apply_authorized_users(&mut tx, caller, saved.id, input.authorized_users.as_ref()).await?;
     let body = render_one(&mut tx, &saved).await?;

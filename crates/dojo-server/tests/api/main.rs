@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod engagements;
 mod findings;
 mod health;
 mod import;

@@ -1,0 +1,293 @@
+//! `/api/v2/engagements/`: list, retrieve, create, update, partial update and
+//! delete, within the products the caller may see (rbac.md §8).
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use dojo_domain::authz::Permission;
+use dojo_domain::entities::Engagement;
+use dojo_storage::bulk::{self, Param};
+use dojo_storage::tags::{self, Tagged};
+use dojo_storage::{cascade, repo, Conn};
+use serde_json::Value;
+
+use crate::api::fields::Mode;
+use crate::api::list::{self, Filters, QueryParams};
+use crate::api::shapes::engagements::{self as shape, EngagementExtra};
+use crate::api::{references, related, RequestFields};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+
+const MODEL: &str = "Engagement";
+
+pub fn routes() -> Router<AppState> {
+    let collection = get(list_engagements).post(create_engagement);
+    let item = get(retrieve_engagement)
+        .put(update_engagement)
+        .patch(partial_update_engagement)
+        .delete(delete_engagement);
+    Router::new()
+        .route("/api/v2/engagements/", collection.clone())
+        .route("/api/v2/engagements", collection)
+        .route("/api/v2/engagements/{id}/", item.clone())
+        .route("/api/v2/engagements/{id}", item)
+}
+
+/// `o` values (api.md §3.3).
+const ORDERING: &[(&str, &str)] = &[
+    ("name", "e.name"),
+    ("version", "e.version"),
+    ("target_start", "e.target_start"),
+    ("target_end", "e.target_end"),
+    ("status", "e.status"),
+    ("lead", "e.lead_id"),
+    ("created", "e.created"),
+    ("updated", "e.updated"),
+];
+
+fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
+    let mut f = Filters::default();
+    let visible = caller.access.product_filter("e.product_id", &mut f.params);
+    f.push(visible);
+    f.ids(q, "id", "e.id");
+    f.ids(q, "product", "e.product_id");
+    f.ids(q, "requester", "e.requester_id");
+    f.ids(q, "report_type", "e.report_type_id");
+    f.ids_into(
+        q,
+        "product__prod_type",
+        "e.product_id IN (SELECT p.id FROM product p WHERE p.prod_type_id IN ({}))",
+    );
+    f.boolean(q, "active", "e.active");
+    f.boolean(q, "threat_model", "e.threat_model");
+    f.boolean(q, "api_test", "e.api_test");
+    f.boolean(q, "pen_test", "e.pen_test");
+    f.exact(q, "name", "e.name");
+    f.exact(q, "version", "e.version");
+    f.exact(q, "status", "e.status");
+    f.exact(q, "target_start", "e.target_start");
+    f.exact(q, "target_end", "e.target_end");
+    f.check()?;
+    Ok(f)
+}
+
+async fn list_engagements(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    parts: Parts,
+) -> Result<Json<Value>, ApiError> {
+    let q = QueryParams::parse(raw.as_deref());
+    let filters = filters(&q, &caller)?;
+    let order = list::ordering(&q, ORDERING, "e.id")?;
+    let page = q.page();
+    let mut conn = state.db.conn().await?;
+    let (count, rows): (i64, Vec<Engagement>) =
+        list::fetch_page(&mut conn, "e.*", "engagement e", &filters, &order, page).await?;
+    let results = render(&mut conn, &rows).await?;
+    // Engagements are not a prefetching resource: no `prefetch` key (api.md §3.3).
+    Ok(Json(list::envelope(
+        &list::base_url(&parts),
+        &q,
+        page,
+        count,
+        results,
+        None,
+    )))
+}
+
+async fn render(conn: &mut Conn, rows: &[Engagement]) -> Result<Vec<Value>, ApiError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|e| e.id).collect();
+    let mut tag_names: HashMap<i64, Vec<String>> = related::pairs(
+        conn,
+        &ids,
+        "SELECT et.engagement_id, tg.name FROM engagement_tags et JOIN tag tg ON tg.id = et.tag_id \
+         WHERE et.engagement_id IN ({ids}) ORDER BY tg.name",
+    )
+    .await?;
+    let mut risk_acceptances: HashMap<i64, Vec<i64>> = related::pairs(
+        conn,
+        &ids,
+        "SELECT engagement_id, risk_acceptance_id FROM engagement_risk_acceptance \
+         WHERE engagement_id IN ({ids}) ORDER BY risk_acceptance_id",
+    )
+    .await?;
+    let mut notes = related::notes_of(conn, "engagement_notes", "engagement_id", &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let extra = EngagementExtra {
+                tags: tag_names.remove(&row.id).unwrap_or_default(),
+                notes: notes.remove(&row.id).unwrap_or_default(),
+                // Files are attached through `engagements/{id}/files/`, which
+                // Dojo does not serve yet, so there are none to list.
+                files: Vec::new(),
+                risk_acceptance: risk_acceptances.remove(&row.id).unwrap_or_default(),
+            };
+            shape::json(row, &extra)
+        })
+        .collect())
+}
+
+async fn render_one(conn: &mut Conn, row: &Engagement) -> Result<Value, ApiError> {
+    Ok(render(conn, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null))
+}
+
+/// The engagement if the caller may see it; 404 otherwise.
+async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Engagement, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
+    let mut params: Vec<Param> = vec![id.into()];
+    let sql = match caller.access.product_filter("e.product_id", &mut params) {
+        Some(clause) => format!("SELECT e.* FROM engagement e WHERE e.id = $1 AND {clause}"),
+        None => "SELECT e.* FROM engagement e WHERE e.id = $1".to_owned(),
+    };
+    let rows: Vec<Engagement> = bulk::fetch_all(conn, &sql, &params).await?;
+    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+}
+
+async fn retrieve_engagement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = visible(&mut conn, &caller, &id).await?;
+    Ok(Json(render_one(&mut conn, &row).await?))
+}
+
+/// The permission check on the parent named in the body, before the body is
+/// validated (api.md §1.8): missing → 400, unknown → 404, not allowed → 403.
+async fn check_parent(
+    conn: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+    permission: Permission,
+) -> Result<(), ApiError> {
+    let Some(text) = body.text("product") else {
+        return Err(ApiError::BadRequestDetail(
+            "Unable to check for permissions: Attribute 'product' is required".into(),
+        ));
+    };
+    let product_id: i64 = text.trim().parse().map_err(|_| {
+        ApiError::field(
+            "product",
+            "Incorrect type. Expected pk value, received str.",
+        )
+    })?;
+    if repo::products::find(conn, product_id).await?.is_none() {
+        return Err(ApiError::NoMatch("Product"));
+    }
+    if !caller
+        .access
+        .may_on_product(conn, product_id, permission)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    Ok(())
+}
+
+async fn save_tags(conn: &mut Conn, id: i64, tags: Option<&Vec<String>>) -> Result<(), ApiError> {
+    if let Some(tags) = tags {
+        tags::set(conn, Tagged::Engagement, id, tags).await?;
+    }
+    Ok(())
+}
+
+async fn create_engagement(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: RequestFields,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut tx = state.db.begin().await?;
+    check_parent(&mut tx, &caller, &body, Permission::EngagementAdd).await?;
+    let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
+    references::check(&mut tx, &input.references).await?;
+    let saved = repo::engagements::insert(&mut tx, &row).await?;
+    save_tags(&mut tx, saved.id, input.tags.as_ref()).await?;
+    let body = render_one(&mut tx, &saved).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+    mode: Mode,
+) -> Result<Json<Value>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let current = visible(&mut tx, caller, id).await?;
+    if !caller
+        .access
+        .may_on_product(&mut tx, current.product_id, Permission::EngagementEdit)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    // Moving an engagement to another product needs the right to add there.
+    if row.product_id != current.product_id
+        && !caller
+            .access
+            .may_on_product(&mut tx, row.product_id, Permission::EngagementAdd)
+            .await?
+    {
+        return Err(ApiError::denied());
+    }
+    references::check(&mut tx, &input.references).await?;
+    let saved = repo::engagements::save(&mut tx, &row).await?;
+    save_tags(&mut tx, saved.id, input.tags.as_ref()).await?;
+    let body = render_one(&mut tx, &saved).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+async fn update_engagement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: RequestFields,
+) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &id, &body, Mode::Update).await
+}
+
+async fn partial_update_engagement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: RequestFields,
+) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &id, &body, Mode::Partial).await
+}
+
+async fn delete_engagement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = visible(&mut conn, &caller, &id).await?;
+    if !caller
+        .access
+        .may_on_product(&mut conn, row.product_id, Permission::EngagementDelete)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    drop(conn);
+    cascade::delete_engagement(&state.db, row.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,50 @@
+//! Whether the ids a request body refers to exist (DRF's "Invalid pk").
+
+use dojo_storage::bulk::{self, Param};
+use dojo_storage::Conn;
+
+use crate::api::shapes::{RefKind, Reference};
+use crate::error::ApiError;
+
+/// The table a reference points into, and an extra condition on its rows.
+fn target(kind: RefKind) -> (&'static str, Option<(&'static str, &'static str)>) {
+    match kind {
+        RefKind::ProductType => ("product_type", None),
+        RefKind::Product => ("product", None),
+        RefKind::Engagement => ("engagement", None),
+        RefKind::TestType => ("test_type", None),
+        RefKind::User => ("dojo_user", None),
+        RefKind::Regulation => ("regulation", None),
+        RefKind::SlaConfiguration => ("sla_configuration", None),
+        RefKind::DevelopmentEnvironment => ("development_environment", None),
+        RefKind::Contact => ("contact", None),
+        RefKind::EngagementPreset => ("engagement_presets", None),
+        RefKind::ReportType => ("report_type", None),
+        RefKind::Cicd(kind) => (
+            "cicd_infrastructure",
+            Some(("infrastructure_type", kind.as_str())),
+        ),
+        RefKind::ApiScanConfiguration => ("product_api_scan_configuration", None),
+        RefKind::Note => ("notes", None),
+        RefKind::File => ("file_upload", None),
+    }
+}
+
+/// 400 `{"field": ["Invalid pk \"9\" - object does not exist."]}` for the first
+/// reference that points nowhere.
+pub async fn check(conn: &mut Conn, references: &[Reference]) -> Result<(), ApiError> {
+    for reference in references {
+        let (table, condition) = target(reference.kind);
+        let mut params: Vec<Param> = vec![reference.id.into()];
+        let mut sql = format!("SELECT id FROM {table} WHERE id = $1");
+        if let Some((column, value)) = condition {
+            params.push(value.into());
+            sql.push_str(&format!(" AND {column} = $2"));
+        }
+        let found: Vec<(i64,)> = bulk::fetch_all(conn, &sql, &params).await?;
+        if found.is_empty() {
+            return Err(ApiError::Fields(reference.missing()));
+        }
+    }
+    Ok(())
+}
