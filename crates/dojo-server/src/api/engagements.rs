@@ -174,17 +174,7 @@ async fn check_parent(
     body: &RequestFields,
     permission: Permission,
 ) -> Result<(), ApiError> {
-    let Some(text) = body.text("product") else {
-        return Err(ApiError::BadRequestDetail(
-            "Unable to check for permissions: Attribute 'product' is required".into(),
-        ));
-    };
-    let product_id: i64 = text.trim().parse().map_err(|_| {
-        ApiError::field(
-            "product",
-            "Incorrect type. Expected pk value, received str.",
-        )
-    })?;
+    let product_id = references::parent_id(body, "product")?;
     if repo::products::find(conn, product_id).await?.is_none() {
         return Err(ApiError::NoMatch("Product"));
     }

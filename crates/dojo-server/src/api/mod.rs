@@ -6,7 +6,9 @@ pub mod fields;
 pub mod findings;
 pub mod import;
 pub mod list;
+pub mod members;
 pub mod product_types;
+pub mod products;
 pub mod references;
 pub mod related;
 pub mod shapes;
@@ -28,4 +30,5 @@ pub fn routes() -> Router<AppState> {
         .merge(findings::routes())
         .merge(product_types::routes())
         .merge(engagements::routes())
+        .merge(products::routes())
 }

@@ -1,22 +1,20 @@
 //! `/api/v2/product_types/`: list, retrieve, create, update, partial update and
 //! delete, with visibility and role checks (rbac.md §8).
 
-use std::collections::HashMap;
-
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use dojo_domain::authz::Permission;
-use dojo_domain::entities::{ProductType, ProductTypeMember};
-use dojo_domain::Role;
+use dojo_domain::entities::ProductType;
 use dojo_storage::bulk::{self, Param};
 use dojo_storage::{cascade, repo, Conn};
 use serde_json::{json, Value};
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
+use crate::api::members::{self, Membership};
 use crate::api::references;
 use crate::api::shapes::product_types::{self as shape, ProductTypeExtra};
 use crate::api::RequestFields;
@@ -84,17 +82,7 @@ async fn list_product_types(
 /// Users with a direct membership, which 3.x clients read as `authorized_users`.
 async fn render(conn: &mut Conn, rows: &[ProductType]) -> Result<Vec<Value>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
-    let members: Vec<(i64, i64)> = bulk::fetch_in(conn, &[], &ids, |list| {
-        format!(
-            "SELECT product_type_id, user_id FROM product_type_member \
-             WHERE product_type_id IN ({list}) ORDER BY user_id"
-        )
-    })
-    .await?;
-    let mut users: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (type_id, user_id) in members {
-        users.entry(type_id).or_default().push(user_id);
-    }
+    let mut users = members::of(conn, Membership::ProductType, &ids).await?;
     Ok(rows
         .iter()
         .map(|row| {
@@ -139,57 +127,27 @@ async fn retrieve_product_type(
     Ok(Json(render_one(&mut conn, &row).await?))
 }
 
-/// `authorized_users` of a 3.x client: a listed user without a membership gets
-/// Writer; a Writer no longer listed loses it; other roles are left alone.
-async fn apply_authorized_users(
+/// `authorized_users` when the body sets it; managing members takes
+/// Maintainer or Owner on the product type.
+async fn set_authorized_users(
     conn: &mut Conn,
     caller: &Caller,
-    product_type_id: i64,
-    users: Option<&Vec<i64>>,
+    id: i64,
+    users: Option<&[i64]>,
 ) -> Result<(), ApiError> {
     let Some(users) = users else {
         return Ok(());
     };
     if !caller
         .access
-        .may_on_product_type(conn, product_type_id, Permission::ProductTypeManageMembers)
+        .may_on_product_type(conn, id, Permission::ProductTypeManageMembers)
         .await?
     {
         return Err(ApiError::Forbidden(
             "You do not have permission to manage authorized users for this product type.".into(),
         ));
     }
-    let current: Vec<(i64, i64)> = bulk::fetch_all(
-        conn,
-        "SELECT user_id, role_id FROM product_type_member WHERE product_type_id = $1",
-        &[product_type_id.into()],
-    )
-    .await?;
-    for (user_id, role_id) in &current {
-        if *role_id == Role::Writer.id() && !users.contains(user_id) {
-            bulk::execute(
-                conn,
-                "DELETE FROM product_type_member WHERE product_type_id = $1 AND user_id = $2",
-                &[product_type_id.into(), (*user_id).into()],
-            )
-            .await?;
-        }
-    }
-    for user_id in users {
-        if !current.iter().any(|(u, _)| u == user_id) {
-            repo::product_type_members::insert(
-                conn,
-                &ProductTypeMember {
-                    id: 0,
-                    product_type_id,
-                    user_id: *user_id,
-                    role_id: Role::Writer.id(),
-                },
-            )
-            .await?;
-        }
-    }
-    Ok(())
+    members::set_writers(conn, Membership::ProductType, id, users).await
 }
 
 async fn create_product_type(
@@ -204,7 +162,13 @@ async fn create_product_type(
     let mut tx = state.db.begin().await?;
     references::check(&mut tx, &input.references).await?;
     let saved = repo::product_types::insert(&mut tx, &row).await?;
-    apply_authorized_users(&mut tx, &caller, saved.id, input.authorized_users.as_ref()).await?;
+    set_authorized_users(
+        &mut tx,
+        &caller,
+        saved.id,
+        input.authorized_users.as_deref(),
+    )
+    .await?;
     let body = render(&mut tx, std::slice::from_ref(&saved))
         .await?
         .pop()
@@ -232,7 +196,7 @@ async fn update(
     let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
     references::check(&mut tx, &input.references).await?;
     let saved = repo::product_types::update(&mut tx, &row).await?;
-    apply_authorized_users(&mut tx, caller, saved.id, input.authorized_users.as_ref()).await?;
+    set_authorized_users(&mut tx, caller, saved.id, input.authorized_users.as_deref()).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))

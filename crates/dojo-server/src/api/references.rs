@@ -4,6 +4,7 @@ use dojo_storage::bulk::{self, Param};
 use dojo_storage::Conn;
 
 use crate::api::shapes::{RefKind, Reference};
+use crate::api::RequestFields;
 use crate::error::ApiError;
 
 /// The table a reference points into, and an extra condition on its rows.
@@ -47,4 +48,18 @@ pub async fn check(conn: &mut Conn, references: &[Reference]) -> Result<(), ApiE
         }
     }
     Ok(())
+}
+
+/// The parent id a create body names, read before the body is validated so the
+/// permission on it can be checked first (api.md §1.8): missing → 400 with
+/// DefectDojo's `detail`, not a number → 400 on the field.
+pub fn parent_id(body: &RequestFields, field: &str) -> Result<i64, ApiError> {
+    let Some(text) = body.text(field) else {
+        return Err(ApiError::BadRequestDetail(format!(
+            "Unable to check for permissions: Attribute '{field}' is required"
+        )));
+    };
+    text.trim()
+        .parse()
+        .map_err(|_| ApiError::field(field, "Incorrect type. Expected pk value, received str."))
 }

@@ -1,36 +1,12 @@
 //! `/api/v2/engagements/`: CRUD as dd-import drives it, and who may do what,
 //! from one table of (role, action, expected status).
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use dojo_domain::Role;
 use dojo_storage::db_test;
 use serde_json::{json, Value};
 
 use crate::import::*;
-use crate::support::call;
-
-async fn send(
-    app: &App,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let builder = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("Authorization", format!("Token {token}"))
-        .header("Host", "dojo.test");
-    let request = match body {
-        Some(body) => builder
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string())),
-        None => builder.body(Body::empty()),
-    }
-    .expect("request");
-    call(&app.app, request).await
-}
 
 fn new_engagement(product_id: i64, name: &str) -> Value {
     json!({

@@ -263,3 +263,26 @@ pub async fn member(app: &App, name: &str, product_id: i64, role: dojo_domain::R
     .expect("membership");
     token
 }
+
+/// Any method on any path with a JSON body, as `token`.
+pub async fn send(
+    app: &App,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let builder = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("Authorization", format!("Token {token}"))
+        .header("Host", "dojo.test");
+    let request = match body {
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body.to_string())),
+        None => builder.body(axum::body::Body::empty()),
+    }
+    .expect("request");
+    crate::support::call(&app.app, request).await
+}

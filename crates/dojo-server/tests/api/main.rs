@@ -8,4 +8,5 @@ mod findings;
 mod health;
 mod import;
 mod product_types;
+mod products;
 mod startup;

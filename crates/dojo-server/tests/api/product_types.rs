@@ -1,8 +1,7 @@
 //! `/api/v2/product_types/`: CRUD through the router, and who may do what,
 //! from one table of (role, action, expected status).
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use dojo_domain::entities::{ProductType, ProductTypeMember};
 use dojo_domain::Role;
 use dojo_storage::db_test;
@@ -10,29 +9,6 @@ use dojo_storage::repo::{product_type_members, product_types};
 use serde_json::{json, Value};
 
 use crate::import::*;
-use crate::support::call;
-
-async fn send(
-    app: &App,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let builder = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("Authorization", format!("Token {token}"))
-        .header("Host", "dojo.test");
-    let request = match body {
-        Some(body) => builder
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string())),
-        None => builder.body(Body::empty()),
-    }
-    .expect("request");
-    call(&app.app, request).await
-}
 
 async fn product_type(app: &App, name: &str) -> ProductType {
     let mut conn = app.db.conn().await.expect("connection");
