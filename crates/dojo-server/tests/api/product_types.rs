@@ -6,7 +6,7 @@ use dojo_domain::entities::{ProductType, ProductTypeMember};
 use dojo_domain::Role;
 use dojo_storage::db_test;
 use dojo_storage::repo::{product_type_members, product_types};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::import::*;
 
