@@ -13,6 +13,9 @@ use crate::error::ApiError;
 #[derive(Debug, Default, Clone)]
 pub struct RequestFields {
     pub values: BTreeMap<String, Vec<Value>>,
+    /// Whether the body was a form (urlencoded or multipart), whose `""` means
+    /// "not supplied" for optional fields; JSON bodies carry typed values.
+    pub form: bool,
 }
 
 impl RequestFields {
@@ -84,6 +87,7 @@ impl<S: Send + Sync> FromRequest<S> for RequestFields {
                 }
             }
             "application/x-www-form-urlencoded" | "" => {
+                fields.form = true;
                 let bytes = Bytes::from_request(req, state)
                     .await
                     .map_err(|e| ApiError::Message(e.body_text()))?;
@@ -96,6 +100,7 @@ impl<S: Send + Sync> FromRequest<S> for RequestFields {
                 }
             }
             "multipart/form-data" => {
+                fields.form = true;
                 let mut multipart = Multipart::from_request(req, state)
                     .await
                     .map_err(|e| ApiError::Message(e.body_text()))?;
@@ -145,7 +150,10 @@ pub(crate) fn test_json_body(value: Value) -> RequestFields {
 /// A form body (every value a string, names may repeat), for unit tests.
 #[cfg(test)]
 pub(crate) fn test_form_body(pairs: &[(&str, &str)]) -> RequestFields {
-    let mut body = RequestFields::default();
+    let mut body = RequestFields {
+        form: true,
+        ..RequestFields::default()
+    };
     for (k, v) in pairs {
         body.values
             .entry((*k).to_owned())

@@ -66,17 +66,9 @@ pub enum Source {
 }
 
 impl Source {
-    /// The body's source, told from its values: form and multipart bodies hold
-    /// only strings. A JSON body of strings alone is read as a form, which only
-    /// makes `""` for optional fields count as absent and lets a tags string be
-    /// comma-separated: both lenient, never a wrong rejection.
+    /// The body's source, as the request's content type said.
     pub fn of(body: &RequestFields) -> Source {
-        let all_strings = body
-            .values
-            .values()
-            .flatten()
-            .all(|v| matches!(v, Value::String(_)));
-        if all_strings && !body.values.is_empty() {
+        if body.form {
             Source::Form
         } else {
             Source::Json
@@ -1023,10 +1015,12 @@ mod tests {
     }
 
     #[test]
-    fn source_is_told_from_the_values() {
+    fn source_follows_the_content_type() {
         assert_eq!(Source::of(&form_body(&[("a", "1")])), Source::Form);
         assert_eq!(Source::of(&json_body(json!({"a": 1}))), Source::Json);
         assert_eq!(Source::of(&RequestFields::default()), Source::Json);
+        // A JSON body of strings alone is still JSON: "" stays a value.
+        assert_eq!(Source::of(&json_body(json!({"a": "1"}))), Source::Json);
     }
 
     #[test]
