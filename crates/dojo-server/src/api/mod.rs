@@ -12,6 +12,7 @@ pub mod products;
 pub mod references;
 pub mod related;
 pub mod shapes;
+pub mod tests;
 mod token_auth;
 
 use axum::routing::post;
@@ -31,4 +32,5 @@ pub fn routes() -> Router<AppState> {
         .merge(product_types::routes())
         .merge(engagements::routes())
         .merge(products::routes())
+        .merge(tests::routes())
 }

@@ -10,3 +10,4 @@ mod import;
 mod product_types;
 mod products;
 mod startup;
+mod tests;
