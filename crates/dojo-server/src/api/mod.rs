@@ -12,6 +12,7 @@ pub mod products;
 pub mod references;
 pub mod related;
 pub mod shapes;
+pub mod test_types;
 pub mod tests;
 mod token_auth;
 
@@ -33,4 +34,5 @@ pub fn routes() -> Router<AppState> {
         .merge(engagements::routes())
         .merge(products::routes())
         .merge(tests::routes())
+        .merge(test_types::routes())
 }

@@ -217,3 +217,60 @@ db_test!(test_permissions_follow_the_role_table, |db| {
         assert_eq!(status.as_u16(), *expected, "{who:?} {action:?}: {body}");
     }
 });
+
+db_test!(test_types_are_read_by_all_and_written_by_superusers, |db| {
+    let app = App::new(&db).await;
+    let (_, reader) = user_with_token(&db, "plain", false).await;
+    let (status, created) = send(
+        &app,
+        &app.token,
+        "POST",
+        "/api/v2/test_types/",
+        Some(json!({"name": "Custom Scan", "static_tool": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    assert_eq!(created["static_tool"], true);
+
+    // dd-import looks a test type up by name.
+    let (status, list) = send(
+        &app,
+        &reader,
+        "GET",
+        "/api/v2/test_types/?name=Custom%20Scan",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["count"], 1);
+    assert_eq!(list["results"][0]["id"], id);
+
+    let item = format!("/api/v2/test_types/{id}/");
+    let (status, _) = send(
+        &app,
+        &reader,
+        "PATCH",
+        &item,
+        Some(json!({"active": false})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = send(
+        &app,
+        &app.token,
+        "PATCH",
+        &item,
+        Some(json!({"active": false, "name": "Renamed"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["active"], false);
+    assert_eq!(
+        body["name"], "Custom Scan",
+        "name is read-only after create"
+    );
+    let (status, body) = send(&app, &app.token, "DELETE", &item, None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["detail"], "Method \"DELETE\" not allowed.");
+});

@@ -1,0 +1,143 @@
+//! `/api/v2/test_types/`: readable by every user; created and changed by
+//! superusers (DefectDojo's configuration permission); never deleted (api.md §2).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use dojo_domain::entities::TestType;
+use dojo_storage::{bulk, repo, Conn};
+use serde_json::Value;
+
+use crate::api::fields::Mode;
+use crate::api::list::{self, Filters, QueryParams};
+use crate::api::shapes::test_types::{self as shape, TestTypeExtra};
+use crate::api::RequestFields;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+
+const MODEL: &str = "Test_Type";
+
+pub fn routes() -> Router<AppState> {
+    let collection = get(list_test_types).post(create_test_type);
+    let item = get(retrieve_test_type)
+        .put(update_test_type)
+        .patch(partial_update_test_type)
+        .delete(no_delete);
+    Router::new()
+        .route("/api/v2/test_types/", collection.clone())
+        .route("/api/v2/test_types", collection)
+        .route("/api/v2/test_types/{id}/", item.clone())
+        .route("/api/v2/test_types/{id}", item)
+}
+
+async fn list_test_types(
+    State(state): State<AppState>,
+    _caller: Caller,
+    RawQuery(raw): RawQuery,
+    parts: Parts,
+) -> Result<Json<Value>, ApiError> {
+    let q = QueryParams::parse(raw.as_deref());
+    let mut filters = Filters::default();
+    filters.ids(&q, "id", "t.id");
+    filters.exact(&q, "name", "t.name");
+    filters.check()?;
+    let page = q.page();
+    let mut conn = state.db.conn().await?;
+    let (count, rows): (i64, Vec<TestType>) =
+        list::fetch_page(&mut conn, "t.*", "test_type t", &filters, "t.id ASC", page).await?;
+    let results = rows
+        .iter()
+        .map(|row| shape::json(row, &TestTypeExtra {}))
+        .collect();
+    Ok(Json(list::envelope(
+        &list::base_url(&parts),
+        &q,
+        page,
+        count,
+        results,
+        None,
+    )))
+}
+
+async fn find(conn: &mut Conn, id: &str) -> Result<TestType, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
+    let rows: Vec<TestType> =
+        bulk::fetch_all(conn, "SELECT * FROM test_type WHERE id = $1", &[id.into()]).await?;
+    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+}
+
+async fn retrieve_test_type(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = find(&mut conn, &id).await?;
+    Ok(Json(shape::json(&row, &TestTypeExtra {})))
+}
+
+/// Changing configuration takes a superuser: Dojo grants no Django model
+/// permissions, which DefectDojo also accepts here.
+fn require_superuser(caller: &Caller) -> Result<(), ApiError> {
+    if caller.access.superuser {
+        Ok(())
+    } else {
+        Err(ApiError::denied())
+    }
+}
+
+async fn create_test_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: RequestFields,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    require_superuser(&caller)?;
+    let (row, _) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
+    let mut conn = state.db.conn().await?;
+    let saved = repo::test_types::insert(&mut conn, &row).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(shape::json(&saved, &TestTypeExtra {})),
+    ))
+}
+
+async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+    mode: Mode,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let current = find(&mut conn, id).await?;
+    require_superuser(caller)?;
+    let (row, _) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    let saved = repo::test_types::update(&mut conn, &row).await?;
+    Ok(Json(shape::json(&saved, &TestTypeExtra {})))
+}
+
+async fn update_test_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: RequestFields,
+) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &id, &body, Mode::Update).await
+}
+
+async fn partial_update_test_type(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: RequestFields,
+) -> Result<Json<Value>, ApiError> {
+    update(&state, &caller, &id, &body, Mode::Partial).await
+}
+
+/// DefectDojo offers no delete of test types.
+async fn no_delete(_caller: Caller) -> ApiError {
+    ApiError::MethodNotAllowed(Method::DELETE.to_string())
+}
