@@ -10,13 +10,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::Engagement;
-use dojo_storage::bulk::{self, Param};
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{cascade, repo, Conn};
 use serde_json::Value;
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
+use crate::api::resource::{find_visible, Visibility};
 use crate::api::shapes::engagements::{self as shape, EngagementExtra};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
@@ -146,14 +146,8 @@ async fn render_one(conn: &mut Conn, row: &Engagement) -> Result<Value, ApiError
 
 /// The engagement if the caller may see it; 404 otherwise.
 async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Engagement, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
-    let mut params: Vec<Param> = vec![id.into()];
-    let sql = match caller.access.product_filter("e.product_id", &mut params) {
-        Some(clause) => format!("SELECT e.* FROM engagement e WHERE e.id = $1 AND {clause}"),
-        None => "SELECT e.* FROM engagement e WHERE e.id = $1".to_owned(),
-    };
-    let rows: Vec<Engagement> = bulk::fetch_all(conn, &sql, &params).await?;
-    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+    let scope = Visibility::Product("e.product_id");
+    find_visible(conn, caller, "engagement e", "e", scope, id, MODEL).await
 }
 
 async fn retrieve_engagement(

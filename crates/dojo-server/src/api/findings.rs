@@ -9,12 +9,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use dojo_domain::entities::{BurpRawRequestResponse, Finding, FindingGroup};
-use dojo_storage::bulk::{self, Param};
+use dojo_storage::bulk;
 use dojo_storage::Conn;
 use serde_json::{json, Value};
 
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::related;
+use crate::api::resource::{find_visible, with_prefetch, Visibility};
 use crate::api::shapes::findings::{self as shape, FindingExtra, RequestResponse};
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -290,31 +291,15 @@ async fn retrieve_finding(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
     let mut conn = state.db.conn().await?;
-    let finding = visible_finding(&mut conn, &caller, id).await?;
-    let mut rendered = render(&mut conn, std::slice::from_ref(&finding)).await?;
-    let mut body = rendered.pop().unwrap_or(Value::Null);
-    if let Some(map) = body.as_object_mut() {
-        map.insert("prefetch".into(), json!({}));
-    }
-    Ok(Json(body))
-}
-
-/// The finding if it exists and the caller may see it; 404 otherwise.
-pub async fn visible_finding(
-    conn: &mut Conn,
-    caller: &Caller,
-    id: i64,
-) -> Result<Finding, ApiError> {
-    let mut params: Vec<Param> = vec![id.into()];
-    let visible = caller.access.product_filter("f.product_id", &mut params);
-    let sql = match visible {
-        Some(clause) => format!("SELECT f.* FROM finding f WHERE f.id = $1 AND {clause}"),
-        None => "SELECT f.* FROM finding f WHERE f.id = $1".to_owned(),
-    };
-    let rows: Vec<Finding> = bulk::fetch_all(conn, &sql, &params).await?;
-    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+    let scope = Visibility::Product("f.product_id");
+    let finding: Finding =
+        find_visible(&mut conn, &caller, "finding f", "f", scope, &id, MODEL).await?;
+    let body = render(&mut conn, std::slice::from_ref(&finding))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null);
+    Ok(Json(with_prefetch(body)))
 }
 
 /// Renders findings with everything that lives in other tables, one query per

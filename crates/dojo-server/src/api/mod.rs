@@ -11,6 +11,7 @@ pub mod product_types;
 pub mod products;
 pub mod references;
 pub mod related;
+pub mod resource;
 pub mod shapes;
 pub mod test_types;
 pub mod tests;

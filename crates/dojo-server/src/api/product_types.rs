@@ -8,7 +8,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::ProductType;
-use dojo_storage::bulk::{self, Param};
 use dojo_storage::{cascade, repo, Conn};
 use serde_json::{json, Value};
 
@@ -16,6 +15,7 @@ use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::members::{self, Membership};
 use crate::api::references;
+use crate::api::resource::{find_visible, with_prefetch, Visibility};
 use crate::api::shapes::product_types::{self as shape, ProductTypeExtra};
 use crate::api::RequestFields;
 use crate::auth::Caller;
@@ -95,26 +95,17 @@ async fn render(conn: &mut Conn, rows: &[ProductType]) -> Result<Vec<Value>, Api
 }
 
 async fn render_one(conn: &mut Conn, row: &ProductType) -> Result<Value, ApiError> {
-    let mut body = render(conn, std::slice::from_ref(row))
+    let body = render(conn, std::slice::from_ref(row))
         .await?
         .pop()
         .unwrap_or(Value::Null);
-    if let Some(map) = body.as_object_mut() {
-        map.insert("prefetch".into(), json!({}));
-    }
-    Ok(body)
+    Ok(with_prefetch(body))
 }
 
 /// The product type if the caller may see it; 404 otherwise.
 async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<ProductType, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
-    let mut params: Vec<Param> = vec![id.into()];
-    let sql = match caller.access.product_type_filter("t.id", &mut params) {
-        Some(clause) => format!("SELECT t.* FROM product_type t WHERE t.id = $1 AND {clause}"),
-        None => "SELECT t.* FROM product_type t WHERE t.id = $1".to_owned(),
-    };
-    let rows: Vec<ProductType> = bulk::fetch_all(conn, &sql, &params).await?;
-    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+    let scope = Visibility::ProductType("t.id");
+    find_visible(conn, caller, "product_type t", "t", scope, id, MODEL).await
 }
 
 async fn retrieve_product_type(

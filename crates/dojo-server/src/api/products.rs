@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::Product;
-use dojo_storage::bulk::{self, Param};
+use dojo_storage::bulk;
 use dojo_storage::links::{self, Link};
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{cascade, repo, Conn};
@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::members::{self, Membership};
+use crate::api::resource::{find_visible, with_prefetch, Visibility};
 use crate::api::shapes::products::{self as shape, ProductExtra, ProductInput};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
@@ -171,26 +172,17 @@ async fn render(conn: &mut Conn, rows: &[Product]) -> Result<Vec<Value>, ApiErro
 }
 
 async fn render_one(conn: &mut Conn, row: &Product) -> Result<Value, ApiError> {
-    let mut body = render(conn, std::slice::from_ref(row))
+    let body = render(conn, std::slice::from_ref(row))
         .await?
         .pop()
         .unwrap_or(Value::Null);
-    if let Some(map) = body.as_object_mut() {
-        map.insert("prefetch".into(), json!({}));
-    }
-    Ok(body)
+    Ok(with_prefetch(body))
 }
 
 /// The product if the caller may see it; 404 otherwise.
 async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Product, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
-    let mut params: Vec<Param> = vec![id.into()];
-    let sql = match caller.access.product_filter("p.id", &mut params) {
-        Some(clause) => format!("SELECT p.* FROM product p WHERE p.id = $1 AND {clause}"),
-        None => "SELECT p.* FROM product p WHERE p.id = $1".to_owned(),
-    };
-    let rows: Vec<Product> = bulk::fetch_all(conn, &sql, &params).await?;
-    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+    let scope = Visibility::Product("p.id");
+    find_visible(conn, caller, "product p", "p", scope, id, MODEL).await
 }
 
 async fn retrieve_product(

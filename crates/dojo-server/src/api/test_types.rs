@@ -7,11 +7,12 @@ use axum::http::{Method, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use dojo_domain::entities::TestType;
-use dojo_storage::{bulk, repo, Conn};
+use dojo_storage::{repo, Conn};
 use serde_json::Value;
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
+use crate::api::resource::{find_visible, Visibility};
 use crate::api::shapes::test_types::{self as shape, TestTypeExtra};
 use crate::api::RequestFields;
 use crate::auth::Caller;
@@ -62,20 +63,26 @@ async fn list_test_types(
     )))
 }
 
-async fn find(conn: &mut Conn, id: &str) -> Result<TestType, ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
-    let rows: Vec<TestType> =
-        bulk::fetch_all(conn, "SELECT * FROM test_type WHERE id = $1", &[id.into()]).await?;
-    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+async fn find(conn: &mut Conn, caller: &Caller, id: &str) -> Result<TestType, ApiError> {
+    find_visible(
+        conn,
+        caller,
+        "test_type t",
+        "t",
+        Visibility::Everyone,
+        id,
+        MODEL,
+    )
+    .await
 }
 
 async fn retrieve_test_type(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.db.conn().await?;
-    let row = find(&mut conn, &id).await?;
+    let row = find(&mut conn, &caller, &id).await?;
     Ok(Json(shape::json(&row, &TestTypeExtra {})))
 }
 
@@ -112,7 +119,7 @@ async fn update(
     mode: Mode,
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.db.conn().await?;
-    let current = find(&mut conn, id).await?;
+    let current = find(&mut conn, caller, id).await?;
     require_superuser(caller)?;
     let (row, _) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
     let saved = repo::test_types::update(&mut conn, &row).await?;

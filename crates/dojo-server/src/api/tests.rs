@@ -10,13 +10,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::{Engagement, FindingGroup, Test, TestType};
-use dojo_storage::bulk::{self, Param};
+use dojo_storage::bulk;
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{cascade, repo, Conn};
 use serde_json::{json, Value};
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
+use crate::api::resource::{find_visible, with_prefetch, Visibility};
 use crate::api::shapes::tests::{self as shape, TestExtra};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
@@ -180,29 +181,13 @@ async fn render_one(conn: &mut Conn, row: &Test) -> Result<Value, ApiError> {
         .await?
         .pop()
         .unwrap_or_default();
-    let mut body = shape::json(row, &extra);
-    if let Some(map) = body.as_object_mut() {
-        map.insert("prefetch".into(), json!({}));
-    }
-    Ok(body)
+    Ok(with_prefetch(shape::json(row, &extra)))
 }
 
-/// The test and its engagement if the caller may see them; 404 otherwise.
+/// The test and its product's id if the caller may see it; 404 otherwise.
 async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<(Test, i64), ApiError> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
-    let mut params: Vec<Param> = vec![id.into()];
-    let condition = caller
-        .access
-        .product_filter("e.product_id", &mut params)
-        .map(|c| format!(" AND {c}"))
-        .unwrap_or_default();
-    let rows: Vec<Test> = bulk::fetch_all(
-        conn,
-        &format!("SELECT t.* FROM {FROM} WHERE t.id = $1{condition}"),
-        &params,
-    )
-    .await?;
-    let test = rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))?;
+    let scope = Visibility::Product("e.product_id");
+    let test: Test = find_visible(conn, caller, FROM, "t", scope, id, MODEL).await?;
     let engagement = repo::engagements::get(conn, test.engagement_id).await?;
     Ok((test, engagement.product_id))
 }
