@@ -199,6 +199,11 @@ impl ParseOutput {
     pub fn finding_count(&self) -> usize {
         self.tests.iter().map(|t| t.findings.len()).sum()
     }
+
+    /// The findings of every test, in order.
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.tests.into_iter().flat_map(|t| t.findings).collect()
+    }
 }
 
 /// Maps a tool's severity word onto DefectDojo's five levels, the way the

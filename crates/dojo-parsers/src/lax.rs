@@ -322,6 +322,49 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Seq<T> {
     }
 }
 
+/// An array whose items are read as `T` and dropped at once: a first pass
+/// over a large list that checks it reads without holding it. Any other JSON
+/// value is accepted, as by [`Seq`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Checked<T>(std::marker::PhantomData<T>);
+
+impl<T> Default for Checked<T> {
+    fn default() -> Self {
+        Checked(std::marker::PhantomData)
+    }
+}
+
+struct CheckedVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for CheckedVisitor<T> {
+    type Value = Checked<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<T>()?.is_some() {}
+        Ok(Checked::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        drain_map(map).map(|()| Checked::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    scalars_give!(Checked::default());
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Checked<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CheckedVisitor(std::marker::PhantomData))
+    }
+}
+
 /// A field that may be absent; when present, any JSON value (even null)
 /// reads as `Some(T)`, unlike `Option<T>`, which reads null as `None`.
 #[derive(Debug, Clone, PartialEq)]

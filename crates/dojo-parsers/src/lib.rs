@@ -23,6 +23,7 @@ pub mod lax;
 pub mod registry;
 mod registry_data;
 pub mod render;
+pub mod stream;
 pub mod synthetic;
 mod tools;
 pub mod util;
@@ -33,7 +34,7 @@ pub use endpoint::Endpoint;
 pub use error::ParseError;
 pub use finding::{normalize_severity, Finding, ParseOutput, ParsedTest};
 pub use registry::{
-    all_scan_types, parse, scan_type, scan_type_info, supported_scan_types, DedupAlgorithm,
-    ScanTypeInfo,
+    all_scan_types, parse, parse_in_slices, scan_type, scan_type_info, supported_scan_types,
+    DedupAlgorithm, ScanTypeInfo,
 };
 pub use render::{to_json, to_sarif};

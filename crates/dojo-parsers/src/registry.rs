@@ -8,6 +8,7 @@
 use crate::error::ParseError;
 use crate::finding::ParseOutput;
 use crate::registry_data::SCAN_TYPES;
+use crate::stream::{Sink, SliceParser};
 use crate::tools;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +202,13 @@ static PARSERS: &[(&str, ParseFn)] = &[
     // (dev/add_parser.py inserts new entries above this line)
 ];
 
+/// Parsers that hand findings over while they read (see [`crate::stream`]);
+/// each is also in [`PARSERS`] in its whole-report form.
+static SLICE_PARSERS: &[(&str, SliceParser)] = &[
+    ("Generic Findings Import", tools::generic::parse_in_slices),
+    ("SARIF", tools::sarif::parse_in_slices),
+];
+
 fn parser_fn(name: &str) -> Option<ParseFn> {
     PARSERS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
@@ -244,6 +252,42 @@ pub fn parse(scan_type: &str, file_name: &str, bytes: &[u8]) -> Result<ParseOutp
     Ok(out)
 }
 
+/// Parses one report, handing its findings to `sink` a slice at a time and
+/// returning the tests without findings. Large reports of the formats that
+/// support it are never held as findings all at once; other formats are
+/// parsed whole and handed over a test at a time. Never panics on report
+/// content; an error from `sink` stops the parser and is returned.
+pub fn parse_in_slices(
+    scan_type: &str,
+    file_name: &str,
+    bytes: &[u8],
+    sink: &mut Sink<'_>,
+) -> Result<ParseOutput, ParseError> {
+    let info =
+        scan_type_info(scan_type).ok_or_else(|| ParseError::UnknownScanType(scan_type.into()))?;
+    let f = parser_fn(info.name).ok_or_else(|| ParseError::Unsupported(scan_type.into()))?;
+    let input = Input {
+        scan_type: info,
+        file_name,
+        bytes,
+    };
+    let mut cleaned = |test: usize, mut findings: Vec<crate::finding::Finding>| {
+        findings.iter_mut().for_each(strip_nul);
+        sink(test, findings)
+    };
+    if let Some((_, slice_parser)) = SLICE_PARSERS.iter().find(|(n, _)| *n == info.name) {
+        return slice_parser(&input, &mut cleaned);
+    }
+    let mut out = f(&input)?;
+    for (index, test) in out.tests.iter_mut().enumerate() {
+        let findings = std::mem::take(&mut test.findings);
+        if !findings.is_empty() {
+            cleaned(index, findings)?;
+        }
+    }
+    Ok(out)
+}
+
 /// NUL characters cannot be stored in PostgreSQL text columns and DefectDojo
 /// drops them, so they never leave the parser.
 fn strip_nul(f: &mut crate::finding::Finding) {
@@ -280,6 +324,16 @@ mod tests {
         let names: HashSet<_> = SCAN_TYPES.iter().map(|t| t.name).collect();
         assert_eq!(names.len(), SCAN_TYPES.len());
         assert_eq!(SCAN_TYPES.len(), 271);
+    }
+
+    #[test]
+    fn slice_parsers_are_registered_parsers() {
+        for (name, _) in SLICE_PARSERS {
+            assert!(
+                parser_fn(name).is_some(),
+                "{name} has no whole-report parser"
+            );
+        }
     }
 
     #[test]

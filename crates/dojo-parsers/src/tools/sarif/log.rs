@@ -1,28 +1,135 @@
 //! The parts of a SARIF 2.1.0 log that DefectDojo reads; serde skips the
 //! rest. Every field is lenient (see [`crate::lax`]).
+//!
+//! A log is read twice. The first pass checks the whole document and keeps
+//! each run's head (its tool, rules and invocations), which results need
+//! and which may come after them. The second hands over the results one at
+//! a time, so a log of 100,000 results is never held as results.
 
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 
-use crate::lax::{Obj, Present, Scalar, Seq};
+use crate::error::ParseError;
+use crate::lax::{drain_map, drain_seq, scalars_give, Checked, Obj, Present, Scalar, Seq};
 
+/// The first pass: every run's head; results are read and dropped.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct Log<'a> {
     #[serde(borrow)]
-    pub(super) runs: Seq<Obj<Run<'a>>>,
+    pub(super) runs: Seq<Obj<RunHead<'a>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(super) struct Run<'a> {
+pub(super) struct RunHead<'a> {
     #[serde(borrow)]
     pub(super) tool: Obj<Tool<'a>>,
     #[serde(borrow)]
     pub(super) invocations: Seq<Obj<Invocation<'a>>>,
     #[serde(borrow)]
-    pub(super) results: Seq<Obj<SarifResult<'a>>>,
+    results: Checked<Obj<SarifResult<'a>>>,
+}
+
+/// What the second pass does with each result: told the index of its run.
+pub(super) type EachResult<'e, 'de> =
+    dyn FnMut(usize, &SarifResult<'de>) -> Result<(), ParseError> + 'e;
+
+/// The second pass: hands every result of every run to `each`, in order.
+/// `log` must have passed the first pass, so only `each` can fail.
+pub(super) fn each_result<'de, D: Deserializer<'de>>(
+    log: D,
+    each: &mut EachResult<'_, 'de>,
+) -> Result<(), ParseError> {
+    let mut walk = Walk { each, error: None };
+    let outcome = log.deserialize_any(Depth::Log(&mut walk));
+    match (walk.error, outcome) {
+        (Some(e), _) => Err(e),
+        (None, Err(e)) => Err(ParseError::invalid(format!("SARIF log: {e}"))),
+        (None, Ok(())) => Ok(()),
+    }
+}
+
+struct Walk<'w, 'e, 'de> {
+    each: &'w mut EachResult<'e, 'de>,
+    error: Option<ParseError>,
+}
+
+/// Where the second pass is in the document.
+enum Depth<'a, 'w, 'e, 'de> {
+    Log(&'a mut Walk<'w, 'e, 'de>),
+    Runs(&'a mut Walk<'w, 'e, 'de>),
+    Run(&'a mut Walk<'w, 'e, 'de>, usize),
+    Results(&'a mut Walk<'w, 'e, 'de>, usize),
+}
+
+impl<'de> DeserializeSeed<'de> for Depth<'_, '_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Depth<'_, '_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a SARIF log")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (walk, run, wanted) = match self {
+            Depth::Log(walk) => (walk, None, "runs"),
+            Depth::Run(walk, run) => (walk, Some(run), "results"),
+            Depth::Runs(_) | Depth::Results(..) => return drain_map(map),
+        };
+        while let Some(key) = map.next_key::<Scalar<'de>>()? {
+            if key.as_str() != Some(wanted) {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            match run {
+                None => map.next_value_seed(Depth::Runs(&mut *walk))?,
+                Some(run) => map.next_value_seed(Depth::Results(&mut *walk, run))?,
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match self {
+            Depth::Runs(walk) => {
+                let mut run = 0;
+                while seq
+                    .next_element_seed(Depth::Run(&mut *walk, run))?
+                    .is_some()
+                {
+                    run += 1;
+                }
+                Ok(())
+            }
+            Depth::Results(walk, run) => {
+                while let Some(result) = seq.next_element::<Obj<SarifResult<'de>>>()? {
+                    if let Err(e) = (walk.each)(run, &result) {
+                        walk.error = Some(e);
+                        return Err(de::Error::custom("stopped"));
+                    }
+                }
+                Ok(())
+            }
+            Depth::Log(_) | Depth::Run(..) => drain_seq(seq),
+        }
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+
+    scalars_give!(());
 }
 
 #[derive(Debug, Default, Deserialize)]

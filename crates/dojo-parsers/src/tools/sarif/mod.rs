@@ -5,19 +5,37 @@ mod log;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
-use log::{Location, Log, Message, Rule, Run, SarifResult};
+use log::{Location, Log, Message, Rule, RunHead, SarifResult};
 
 use crate::error::ParseError;
 use crate::finding::{severity_from_cvss, Finding, ParseOutput, ParsedTest};
-use crate::lax::{from_text, Obj, Scalar};
+use crate::lax::{Obj, Scalar};
 use crate::registry::Input;
+use crate::stream::{Sink, Slices};
 use crate::util::{json_text, parse_date};
+use serde::Deserialize;
 
 pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
+    crate::stream::collect(input, parse_in_slices)
+}
+
+/// Results are handed over as they are read (see [`log`] for the two passes).
+pub fn parse_in_slices(input: &Input<'_>, sink: &mut Sink<'_>) -> Result<ParseOutput, ParseError> {
     let text = json_text(input.bytes);
-    let mut tree = None;
-    let log: Obj<Log> = from_text(&text, &mut tree)?;
+    // serde refuses a repeated key in a struct, where the tree keeps the last
+    // one: such a log is read from its tree, in both passes.
+    let fast = serde_json::from_str::<Obj<Log>>(&text);
+    let tree: Option<Value> = match &fast {
+        Ok(_) => None,
+        Err(_) => Some(serde_json::from_str(&text)?),
+    };
+    let log: Obj<Log> = match (fast, &tree) {
+        (Ok(log), _) => log,
+        (Err(_), Some(tree)) => Obj::<Log>::deserialize(tree)?,
+        (Err(e), None) => return Err(e.into()),
+    };
     let mut tests = Vec::new();
+    let mut runs = Vec::new();
     for run in log.runs.iter() {
         let driver = &run.tool.driver;
         let name = driver.name.text();
@@ -26,9 +44,20 @@ pub fn parse(input: &Input<'_>) -> Result<ParseOutput, ParseError> {
             test_type: name,
             version: driver.version.text(),
             description: None,
-            findings: run_findings(run)?,
+            findings: Vec::new(),
         });
+        runs.push(RunRules::new(run));
     }
+    let mut slices = Slices::new(sink);
+    let mut each = |run: usize, result: &SarifResult<'_>| match runs.get(run) {
+        Some(rules) => result_findings(rules, result, run, &mut slices),
+        None => Ok(()),
+    };
+    match &tree {
+        Some(tree) => log::each_result(tree, &mut each)?,
+        None => log::each_result(&mut serde_json::Deserializer::from_str(&text), &mut each)?,
+    }
+    slices.flush()?;
     Ok(ParseOutput { tests })
 }
 
@@ -92,49 +121,63 @@ impl<'r, 'a> RuleInfo<'r, 'a> {
     }
 }
 
-fn run_findings(run: &Run<'_>) -> Result<Vec<Finding>, ParseError> {
-    let infos: Vec<RuleInfo> = run
-        .tool
-        .driver
-        .rules
-        .iter()
-        .map(|r| RuleInfo::new(r))
-        .collect();
-    // A later rule with the same id replaces an earlier one.
-    let mut rules: HashMap<String, &RuleInfo> = HashMap::new();
-    for (rule, info) in run.tool.driver.rules.iter().zip(&infos) {
-        if let Some(id) = rule.id.text() {
-            rules.insert(id, info);
-        }
-    }
-    // DefectDojo dates findings with the end of the last invocation.
-    let date = run
-        .invocations
-        .last()
-        .and_then(|i| i.end_time_utc.text())
-        .and_then(|d| parse_date(&d));
-    let mut out = Vec::new();
-    for result in run.results.iter() {
-        let kind = result.kind.text().unwrap_or_else(|| "fail".into());
-        if kind != "fail" {
-            continue;
-        }
-        let rule = result.rule_id.text().and_then(|id| rules.get(&id).copied());
-        // DefectDojo makes one finding per location of a result.
-        let locations = &result.locations;
-        if locations.len() <= 1 {
-            let mut f = item(result, rule, locations.first().map(|l| &**l))?;
-            f.date = date;
-            out.push(f);
-        } else {
-            for loc in locations.iter() {
-                let mut f = item(result, rule, Some(loc))?;
-                f.date = date;
-                out.push(f);
+/// What a run gives each of its results: its rules by id and its date.
+struct RunRules<'r, 'a> {
+    infos: Vec<RuleInfo<'r, 'a>>,
+    by_id: HashMap<String, usize>,
+    date: Option<chrono::NaiveDate>,
+}
+
+impl<'r, 'a> RunRules<'r, 'a> {
+    fn new(run: &'r RunHead<'a>) -> Self {
+        let rules = &run.tool.driver.rules;
+        let infos: Vec<RuleInfo> = rules.iter().map(|r| RuleInfo::new(r)).collect();
+        // A later rule with the same id replaces an earlier one.
+        let mut by_id = HashMap::new();
+        for (index, rule) in rules.iter().enumerate() {
+            if let Some(id) = rule.id.text() {
+                by_id.insert(id, index);
             }
         }
+        // DefectDojo dates findings with the end of the last invocation.
+        let date = run
+            .invocations
+            .last()
+            .and_then(|i| i.end_time_utc.text())
+            .and_then(|d| parse_date(&d));
+        RunRules { infos, by_id, date }
     }
-    Ok(out)
+
+    fn rule(&self, id: &str) -> Option<&RuleInfo<'r, 'a>> {
+        self.by_id.get(id).and_then(|i| self.infos.get(*i))
+    }
+}
+
+fn result_findings(
+    run: &RunRules<'_, '_>,
+    result: &SarifResult<'_>,
+    test: usize,
+    out: &mut Slices<'_, '_>,
+) -> Result<(), ParseError> {
+    let kind = result.kind.text().unwrap_or_else(|| "fail".into());
+    if kind != "fail" {
+        return Ok(());
+    }
+    let rule = result.rule_id.text().and_then(|id| run.rule(&id));
+    // DefectDojo makes one finding per location of a result.
+    let locations = &result.locations;
+    if locations.len() <= 1 {
+        let mut f = item(result, rule, locations.first().map(|l| &**l))?;
+        f.date = run.date;
+        out.push(test, f)?;
+    } else {
+        for loc in locations.iter() {
+            let mut f = item(result, rule, Some(loc))?;
+            f.date = run.date;
+            out.push(test, f)?;
+        }
+    }
+    Ok(())
 }
 
 /// Resolves a multiformat message: plain text, or a rule message template
@@ -396,4 +439,86 @@ fn item(
         f.unique_id_from_tool = Some(joined.join("|"));
     }
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::registry::{parse, parse_in_slices};
+
+    /// A run whose tool (rules) and invocations come after its results, as
+    /// Semgrep writes them, with a result that uses its rule's text.
+    const TOOL_LAST: &str = r#"{"runs": [
+        {"results": [
+            {"ruleId": "R1", "message": {"text": "first"}},
+            {"ruleId": "R1", "message": {"id": "m"}},
+            {"ruleId": "R1", "kind": "pass", "message": {"text": "passed"}}
+        ],
+         "invocations": [{"endTimeUtc": "2024-05-06T07:08:09Z"}],
+         "tool": {"driver": {"name": "Tool", "rules": [
+            {"id": "R1", "messageStrings": {"m": {"text": "from the rule"}},
+             "shortDescription": {"text": "short"}}
+         ]}}},
+        {"tool": {"driver": {"name": "Other"}}, "results": [{"message": {"text": "second run"}}]}
+    ]}"#;
+
+    #[test]
+    fn results_before_their_rules_and_date_are_read_with_them() {
+        let out = parse("SARIF", "r.sarif", TOOL_LAST.as_bytes()).unwrap();
+        let titles: Vec<Vec<&str>> = out
+            .tests
+            .iter()
+            .map(|t| t.findings.iter().map(|f| f.title.as_str()).collect())
+            .collect();
+        assert_eq!(
+            titles,
+            vec![vec!["first", "from the rule"], vec!["second run"]]
+        );
+        let first = out.tests.first().and_then(|t| t.findings.first()).unwrap();
+        assert_eq!(
+            first.date.map(|d| d.to_string()).as_deref(),
+            Some("2024-05-06")
+        );
+        assert_eq!(
+            out.tests.get(1).and_then(|t| t.name.as_deref()),
+            Some("Other")
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_last_value_as_the_tree_does() {
+        let log = r#"{"runs": [{"tool": {"driver": {"name": "T"}},
+            "results": [{"message": {"text": "dropped"}}],
+            "results": [{"message": {"text": "a", "text": "kept"}}]}]}"#;
+        let out = parse("SARIF", "r.sarif", log.as_bytes()).unwrap();
+        let titles: Vec<&str> = out.tests[0]
+            .findings
+            .iter()
+            .map(|f| f.title.as_str())
+            .collect();
+        assert_eq!(titles, vec!["kept"]);
+    }
+
+    #[test]
+    fn findings_are_handed_over_in_slices_tagged_with_their_run() {
+        let mut slices: Vec<(usize, usize)> = Vec::new();
+        let out = parse_in_slices("SARIF", "r.sarif", TOOL_LAST.as_bytes(), &mut |run, f| {
+            slices.push((run, f.len()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(slices, vec![(0, 2), (1, 1)]);
+        assert!(out.tests.iter().all(|t| t.findings.is_empty()));
+    }
+
+    #[test]
+    fn a_syntax_error_after_the_results_is_an_error_before_any_slice() {
+        let broken = TOOL_LAST.replace("\"Other\"", "\"Other");
+        let mut slices = 0;
+        let result = parse_in_slices("SARIF", "r.sarif", broken.as_bytes(), &mut |_, _| {
+            slices += 1;
+            Ok(())
+        });
+        assert!(result.is_err());
+        assert_eq!(slices, 0);
+    }
 }

@@ -1,53 +1,95 @@
 //! DefectDojo's generic JSON format: a test (`name`, `type`, `version`,
 //! `description`) with a list of findings whose keys are Finding fields.
 //!
-//! Reports reach hundreds of megabytes, so findings are read straight into
-//! [`RawFinding`] (long texts borrowed from the input) rather than through a
-//! `serde_json::Value` tree. The whole document is read before any finding is
-//! checked, so a syntax error anywhere still wins over a finding's key error,
-//! as when the tree was parsed first.
+//! Reports reach hundreds of megabytes, so each finding is read into a
+//! [`RawFinding`] (long texts borrowed from the input), turned into a
+//! [`Finding`] and handed over before the next is read: only a slice of
+//! findings is ever held besides the report. After a bad finding the rest of
+//! the document is still read, so a syntax error anywhere wins over a
+//! finding's key error, as when the whole tree was parsed first.
 
 mod raw;
 
+use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 use super::ID;
 use crate::endpoint::Endpoint;
 use crate::error::ParseError;
 use crate::finding::{Finding, ParsedTest};
-use crate::lax::{from_text, Scalar};
+use crate::lax::Scalar;
+use crate::stream::{Sink, Slices};
 use crate::util::{json_text, parse_cwe, parse_date, parse_datetime};
-use raw::{Entry, Findings, RawFinding, Top, F};
+use raw::{Entry, EntrySink, Findings, RawFinding, Top, TopSeed, F};
 
 /// Keys a finding must have.
 const REQUIRED: &[&str] = &["description", "severity", "title"];
 
-pub(super) fn test(bytes: &[u8]) -> Result<ParsedTest, ParseError> {
+/// Turns entries into findings for the sink, remembering the first bad one.
+struct Converter<'a, 's> {
+    slices: Slices<'a, 's>,
+    bad_entry: Option<ParseError>,
+    sink_error: Option<ParseError>,
+}
+
+impl<'de> EntrySink<'de> for Converter<'_, '_> {
+    fn entry(&mut self, entry: Entry<'de>) -> Result<(), String> {
+        if self.bad_entry.is_some() {
+            return Ok(());
+        }
+        let converted = match entry {
+            Entry::Finding(raw) => finding(&raw),
+            Entry::NotObject => Err(ParseError::invalid("each finding must be an object")),
+        };
+        match converted {
+            Ok(f) => self.slices.push(0, f).map_err(|e| {
+                let message = e.to_string();
+                self.sink_error = Some(e);
+                message
+            }),
+            Err(e) => {
+                self.bad_entry = Some(e);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads the report, handing its findings to `sink` as test 0, and returns
+/// the test without findings.
+pub(super) fn test_in_slices(bytes: &[u8], sink: &mut Sink<'_>) -> Result<ParsedTest, ParseError> {
     let text = json_text(bytes);
-    let mut tree = None;
-    let Top::Object(doc) = from_text(&text, &mut tree)? else {
-        return Err(ParseError::invalid("generic JSON must be an object"));
+    let mut converter = Converter {
+        slices: Slices::new(sink),
+        bad_entry: None,
+        sink_error: None,
     };
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    let top = TopSeed {
+        sink: &mut converter,
+    }
+    .deserialize(&mut reader)
+    .and_then(|top| reader.end().map(|()| top));
+    let doc = match top {
+        Err(e) => return Err(converter.sink_error.unwrap_or_else(|| e.into())),
+        Ok(Top::Other) => return Err(ParseError::invalid("generic JSON must be an object")),
+        Ok(Top::Object(doc)) => doc,
+    };
+    if doc.findings == Findings::NotList {
+        return Err(ParseError::invalid("\"findings\" must be a list"));
+    }
+    if let Some(e) = converter.bad_entry {
+        return Err(e);
+    }
+    converter.slices.flush()?;
     let text = |s: &Scalar<'_>| s.as_str().map(str::to_string);
-    let mut test = ParsedTest {
+    Ok(ParsedTest {
         name: text(&doc.name).or_else(|| Some(ID.into())),
         test_type: text(&doc.kind).or_else(|| Some(ID.into())),
         version: text(&doc.version),
         description: text(&doc.description),
         findings: Vec::new(),
-    };
-    let entries = match doc.findings {
-        Findings::None => Vec::new(),
-        Findings::List(entries) => entries,
-        Findings::NotList => return Err(ParseError::invalid("\"findings\" must be a list")),
-    };
-    for entry in entries {
-        let Entry::Finding(raw) = entry else {
-            return Err(ParseError::invalid("each finding must be an object"));
-        };
-        test.findings.push(finding(&raw)?);
-    }
-    Ok(test)
+    })
 }
 
 fn check_keys(raw: &RawFinding<'_>) -> Result<(), ParseError> {
@@ -204,7 +246,13 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<ParsedTest, ParseError> {
-        test(text.as_bytes())
+        let mut findings = Vec::new();
+        let mut test = test_in_slices(text.as_bytes(), &mut |_, slice| {
+            findings.extend(slice);
+            Ok(())
+        })?;
+        test.findings = findings;
+        Ok(test)
     }
 
     #[test]
@@ -234,5 +282,37 @@ mod tests {
             parse(r#"{"findings": [{"title": "t"}, {"title": }]}"#),
             Err(ParseError::Json(_))
         ));
+    }
+
+    #[test]
+    fn findings_are_handed_over_while_the_report_is_read() {
+        let report = crate::synthetic::generic_report(0..crate::stream::SLICE_LEN * 2 + 5);
+        let mut slices = Vec::new();
+        let t = test_in_slices(&report, &mut |test, findings| {
+            slices.push((test, findings.len()));
+            Ok(())
+        })
+        .unwrap();
+        let len = crate::stream::SLICE_LEN;
+        assert_eq!(slices, vec![(0, len), (0, len), (0, 5)]);
+        assert!(t.findings.is_empty());
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_reading_and_is_returned() {
+        let report = crate::synthetic::generic_report(0..crate::stream::SLICE_LEN * 3);
+        let mut calls = 0;
+        let result = test_in_slices(&report, &mut |_, _| {
+            calls += 1;
+            Err(ParseError::invalid("the import stopped"))
+        });
+        assert_eq!(calls, 1);
+        assert_eq!(result, Err(ParseError::invalid("the import stopped")));
+    }
+
+    #[test]
+    fn a_second_findings_list_is_refused() {
+        let twice = r#"{"findings": [], "findings": []}"#;
+        assert!(parse(twice).is_err_and(|e| e.to_string().contains("more than one")));
     }
 }

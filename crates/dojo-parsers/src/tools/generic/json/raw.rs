@@ -194,31 +194,46 @@ impl<'de: 'a, 'a> Deserialize<'de> for Entry<'a> {
     }
 }
 
-/// The `findings` key: absent or null is no findings, anything but a list
-/// is an error.
-#[derive(Debug, Default)]
-pub(super) enum Findings<'a> {
+/// Receives each `findings` entry as soon as it is read. An error stops the
+/// reading and becomes the deserializer's error.
+pub(super) trait EntrySink<'de> {
+    fn entry(&mut self, entry: Entry<'de>) -> Result<(), String>;
+}
+
+/// What the `findings` key held: absent or null is no findings, anything but
+/// a list is an error. The entries of a list went to the [`EntrySink`].
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Findings {
     #[default]
     None,
-    List(Vec<Entry<'a>>),
+    List,
     NotList,
 }
 
-struct FindingsVisitor;
+struct FindingsSeed<'s, S> {
+    sink: &'s mut S,
+}
 
-impl<'de> Visitor<'de> for FindingsVisitor {
-    type Value = Findings<'de>;
+impl<'de, S: EntrySink<'de>> de::DeserializeSeed<'de> for FindingsSeed<'_, S> {
+    type Value = Findings;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Findings, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, S: EntrySink<'de>> Visitor<'de> for FindingsSeed<'_, S> {
+    type Value = Findings;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of findings")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
         while let Some(entry) = seq.next_element()? {
-            out.push(entry);
+            self.sink.entry(entry).map_err(de::Error::custom)?;
         }
-        Ok(Findings::List(out))
+        Ok(Findings::List)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
@@ -258,25 +273,15 @@ impl<'de> Visitor<'de> for FindingsVisitor {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Findings<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(FindingsVisitor)
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// The report's own keys. A repeated key keeps its last value, as a JSON
+/// object does.
+#[derive(Debug, Default)]
 pub(super) struct Doc<'a> {
-    #[serde(borrow)]
     pub(super) name: Scalar<'a>,
-    #[serde(borrow, rename = "type")]
     pub(super) kind: Scalar<'a>,
-    #[serde(borrow)]
     pub(super) version: Scalar<'a>,
-    #[serde(borrow)]
     pub(super) description: Scalar<'a>,
-    #[serde(borrow)]
-    pub(super) findings: Findings<'a>,
+    pub(super) findings: Findings,
 }
 
 /// The document; DefectDojo requires an object.
@@ -286,17 +291,55 @@ pub(super) enum Top<'a> {
     Other,
 }
 
-struct TopVisitor;
+/// Reads the document, handing every `findings` entry to `sink` as it goes.
+pub(super) struct TopSeed<'s, S> {
+    pub(super) sink: &'s mut S,
+}
 
-impl<'de> Visitor<'de> for TopVisitor {
+impl<'de, S: EntrySink<'de>> de::DeserializeSeed<'de> for TopSeed<'_, S> {
+    type Value = Top<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, S: EntrySink<'de>> Visitor<'de> for TopSeed<'_, S> {
     type Value = Top<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a generic findings report")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Doc::deserialize(de::value::MapAccessDeserializer::new(map)).map(Top::Object)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut doc = Doc::default();
+        while let Some(key) = map.next_key::<Scalar<'de>>()? {
+            let slot = match key.as_str().unwrap_or_default() {
+                "name" => &mut doc.name,
+                "type" => &mut doc.kind,
+                "version" => &mut doc.version,
+                "description" => &mut doc.description,
+                "findings" => {
+                    // Entries already handed over cannot be taken back, so a
+                    // second list is refused rather than replacing the first.
+                    if doc.findings == Findings::List {
+                        return Err(de::Error::custom(
+                            "the report has more than one \"findings\" list",
+                        ));
+                    }
+                    doc.findings = map.next_value_seed(FindingsSeed {
+                        sink: &mut *self.sink,
+                    })?;
+                    continue;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = map.next_value()?;
+        }
+        Ok(Top::Object(doc))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
@@ -304,10 +347,4 @@ impl<'de> Visitor<'de> for TopVisitor {
     }
 
     scalars_give!(Top::Other);
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Top<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TopVisitor)
-    }
 }
