@@ -22,8 +22,10 @@
 //! tracing filter, e.g. `sqlx::query=debug` for every statement).
 //!
 //! `cargo bench -p dojo-importer --bench import [-- --sizes 1000,10000,100000
-//! --formats generic,sarif --databases sqlite,postgres]`; PostgreSQL runs when
-//! `DOJO_TEST_DATABASE_URL` is set.
+//! --formats generic,sarif --databases sqlite,postgres --reports DIR]`;
+//! PostgreSQL runs when `DOJO_TEST_DATABASE_URL` is set. One case alone:
+//! `<bench executable> --case sqlite sarif 100000 DIR/sarif-100000-full
+//! DIR/sarif-100000-shifted [--first-only]`.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -182,7 +184,15 @@ async fn run_case(database: &str, format: &str, size: usize, full: &str, shifted
     .await;
     assert_eq!(first.created, size);
     steps.push(step);
+    // `--first-only` (in a `--case` run) stops here, e.g. to profile the
+    // first import's memory under heaptrack.
+    let first_only = std::env::args().any(|a| a == "--first-only");
 
+    if first_only {
+        print_rows(database, format, size, steps);
+        test_db.cleanup().await;
+        return;
+    }
     let again_request = request(format, "second", report(format, full));
     let (step, again) = timed("import again (all duplicates)", size, async {
         dojo_importer::import_scan(&db, &actor, again_request)
@@ -230,6 +240,11 @@ async fn run_case(database: &str, format: &str, size: usize, full: &str, shifted
     drop(parse_input);
     steps.push(step);
 
+    print_rows(database, format, size, steps);
+    test_db.cleanup().await;
+}
+
+fn print_rows(database: &str, format: &str, size: usize, steps: Vec<Step>) {
     for step in steps {
         println!(
             "ROW|{database}|{format}|{size}|{}|{:.3}|{:.0}|{}|{:.0}",
@@ -240,7 +255,6 @@ async fn run_case(database: &str, format: &str, size: usize, full: &str, shifted
             step.peak_rss_mb,
         );
     }
-    test_db.cleanup().await;
 }
 
 fn arg_list(args: &[String], flag: &str, default: &str) -> Vec<String> {
@@ -296,13 +310,21 @@ fn main() {
     println!("| database | report | findings | step | seconds | findings/s | SQL statements | peak RSS (MB) |");
     println!("|---|---|---|---|---|---|---|---|");
     let exe = std::env::current_exe().unwrap();
-    let reports = tempfile::tempdir().unwrap();
+    // `--reports DIR` keeps the generated reports there (reused when present),
+    // so that one case can be rerun by hand, e.g. under heaptrack.
+    let temporary = tempfile::tempdir().unwrap();
+    let kept = arg_list(&args, "--reports", "");
+    let reports = match kept.first().filter(|d| !d.is_empty()) {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => temporary.path().to_path_buf(),
+    };
+    std::fs::create_dir_all(&reports).unwrap();
     for database in &databases {
         for format in &formats {
             for size in &sizes {
                 let n: usize = size.parse().unwrap();
-                let full = reports.path().join(format!("{format}-{size}-full"));
-                let shifted = reports.path().join(format!("{format}-{size}-shifted"));
+                let full = reports.join(format!("{format}-{size}-full"));
+                let shifted = reports.join(format!("{format}-{size}-shifted"));
                 if !full.exists() {
                     std::fs::write(&full, generate(format, 0..n)).unwrap();
                     std::fs::write(&shifted, generate(format, n / 10..n + n / 10)).unwrap();

@@ -13,6 +13,7 @@ use dojo_storage::{repo, settings, Conn, Db};
 use crate::context::{self, Context};
 use crate::dedup::{self, DedupRow};
 use crate::error::{ImportError, ImportResult};
+use crate::incoming::Incoming;
 use crate::request::{Actor, ImportOutcome, ImportRequest, Report, Statistics};
 use crate::stats;
 use crate::write::{self, Prepared, Stamp};
@@ -106,21 +107,19 @@ pub async fn parse_report(
 
 /// Findings of a report, severity-normalised and filtered by the minimum severity.
 pub(crate) fn report_findings(
-    parsed: ParseOutput,
+    findings: Vec<dojo_parsers::Finding>,
     minimum: Severity,
 ) -> ImportResult<Vec<(dojo_parsers::Finding, Severity)>> {
-    let mut out = Vec::with_capacity(parsed.finding_count());
-    for test in parsed.tests {
-        for finding in test.findings {
-            let severity = Severity::normalise(&finding.severity).map_err(|_| {
-                ImportError::Report(format!(
-                    "Finding \"{}\" has the severity \"{}\", which is none of Info, Low, Medium, High, Critical",
-                    finding.title, finding.severity
-                ))
-            })?;
-            if write::meets_minimum(severity, minimum) {
-                out.push((finding, severity));
-            }
+    let mut out = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let severity = Severity::normalise(&finding.severity).map_err(|_| {
+            ImportError::Report(format!(
+                "Finding \"{}\" has the severity \"{}\", which is none of Info, Low, Medium, High, Critical",
+                finding.title, finding.severity
+            ))
+        })?;
+        if write::meets_minimum(severity, minimum) {
+            out.push((finding, severity));
         }
     }
     Ok(out)
@@ -183,6 +182,32 @@ async fn test_type(
         .into_iter()
         .next()
         .ok_or_else(|| ImportError::Report("the test type could not be created".into()))
+}
+
+/// The report's test type, once the report has been read: `started` unless
+/// the report names another.
+async fn test_type_of(
+    conn: &mut Conn,
+    info: &ScanTypeInfo,
+    parsed: &ParseOutput,
+    started: &TestType,
+) -> ImportResult<TestType> {
+    if !info.multi_test || parsed.tests.is_empty() {
+        return Ok(started.clone());
+    }
+    test_type(conn, info, parsed).await
+}
+
+/// Moves a test and its findings' found-by rows from one test type to another.
+async fn move_to_test_type(conn: &mut Conn, test_id: i64, from: i64, to: i64) -> ImportResult<()> {
+    bulk::execute(
+        conn,
+        "UPDATE finding_found_by SET test_type_id = $1 WHERE test_type_id = $2 \
+         AND finding_id IN (SELECT id FROM finding WHERE test_id = $3)",
+        &[to.into(), from.into(), test_id.into()],
+    )
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn environment_id(conn: &mut Conn, request: &ImportRequest) -> ImportResult<i64> {
@@ -561,14 +586,13 @@ pub async fn import_scan_observed(
     // without access learns nothing from (and costs nothing with) a report.
     let context = context::resolve(&mut tx, actor, request).await?;
     phases.mark("resolve");
-    let parsed = parse_report(info, report).await?;
-    phases.mark("parse");
+    let incoming = Incoming::parse(info, report);
     let outcome = import_in(
         &mut tx,
         actor,
         request,
         info,
-        parsed,
+        incoming,
         Some(context),
         &mut phases,
     )
@@ -584,7 +608,7 @@ pub(crate) async fn import_in(
     actor: &Actor,
     request: &ImportRequest,
     info: &'static ScanTypeInfo,
-    parsed: ParseOutput,
+    mut incoming: Incoming,
     context: Option<Context>,
     phases: &mut Phases<'_>,
 ) -> ImportResult<ImportOutcome> {
@@ -595,8 +619,10 @@ pub(crate) async fn import_in(
     };
     context::lock(conn, &format!("product-id:{}", context.product.id)).await?;
     let environment_id = environment_id(conn, request).await?;
-    let test_type = test_type(conn, info, &parsed).await?;
-    let first = parsed.tests.first();
+    // The report's own test type and description may come after its
+    // findings, so the test starts with the scan type's and takes the
+    // report's once it has been read.
+    let mut test_type = test_type(conn, info, &ParseOutput::default()).await?;
     let scan_time = scan_instant(request, now);
     let mut test = repo::tests::insert(
         conn,
@@ -606,12 +632,10 @@ pub(crate) async fn import_in(
             test_type_id: test_type.id,
             scan_type: Some(info.name.to_owned()),
             title: request.test_title.clone().filter(|t| !t.is_empty()),
-            description: first.and_then(|t| t.description.clone()),
             target_start: scan_time,
             target_end: scan_time,
             percent_complete: Some(50),
             environment_id: Some(environment_id),
-            version: first.and_then(|t| t.version.clone()),
             api_scan_configuration_id: request.api_scan_configuration,
             ..Test::default()
         },
@@ -629,20 +653,31 @@ pub(crate) async fn import_in(
         now,
         &sla,
     );
-    let findings = report_findings(parsed, request.minimum_severity)?;
     phases.mark("context");
-    let ids = bulk::allocate_ids(conn, repo::findings::TABLE, findings.len()).await?;
-    // Findings are turned into rows and written a slice at a time, and only
-    // what de-duplication and closing need is kept: a 100k-finding report is
-    // otherwise held twice, as parsed and as rows.
-    let mut batch: Vec<DedupRow> = Vec::with_capacity(findings.len());
+    // Each slice is turned into rows and written as it arrives, and only
+    // what de-duplication and closing need is kept.
+    let mut ids: Vec<i64> = Vec::new();
+    let mut batch: Vec<DedupRow> = Vec::new();
     let mut batch_endpoints = HashMap::new();
     let mut reported = ReportedKeys::default();
-    let mut findings = findings.into_iter();
-    for chunk_ids in ids.chunks(WRITE_CHUNK) {
-        let prepared: Vec<Prepared> = findings
-            .by_ref()
-            .zip(chunk_ids)
+    let mut pending: Vec<(dojo_parsers::Finding, Severity)> = Vec::new();
+    loop {
+        let slice = incoming.next_slice().await;
+        phases.mark("parse");
+        let done = slice.is_none();
+        if let Some(slice) = slice {
+            pending.extend(report_findings(slice, request.minimum_severity)?);
+        }
+        if pending.is_empty() || (pending.len() < WRITE_CHUNK && !done) {
+            if done {
+                break;
+            }
+            continue;
+        }
+        let chunk_ids = bulk::allocate_ids(conn, repo::findings::TABLE, pending.len()).await?;
+        let prepared: Vec<Prepared> = std::mem::take(&mut pending)
+            .into_iter()
+            .zip(&chunk_ids)
             .map(|((finding, severity), id)| {
                 let mut p = write::prepare(&stamp, finding, severity);
                 p.row.id = *id;
@@ -663,8 +698,26 @@ pub(crate) async fn import_in(
         batch.extend(rows);
         batch_endpoints.extend(endpoints);
         reported.add(&prepared);
+        ids.extend(chunk_ids);
+        if done {
+            break;
+        }
     }
-    drop(findings);
+    let parsed = incoming.finish().await?;
+    phases.mark("parse");
+    let reported_type = test_type_of(conn, info, &parsed, &test_type).await?;
+    if reported_type.id != test_type.id {
+        move_to_test_type(conn, test.id, test_type.id, reported_type.id).await?;
+        for row in &mut batch {
+            row.test_type_id = reported_type.id;
+        }
+        test.test_type_id = reported_type.id;
+        test_type = reported_type;
+    }
+    if let Some(first) = parsed.tests.first() {
+        test.description = first.description.clone();
+        test.version = first.version.clone();
+    }
     if request.apply_tags_to_endpoints && !request.tags.is_empty() {
         let endpoint_ids: Vec<(i64,)> = bulk::fetch_all(
             conn,
@@ -693,6 +746,8 @@ pub(crate) async fn import_in(
         ids.first().copied().unwrap_or(i64::MAX),
     )
     .await?;
+    drop(batch);
+    drop(batch_endpoints);
     phases.mark("deduplicate");
 
     let mut actions: Vec<(i64, ImportAction)> =
@@ -740,7 +795,8 @@ pub(crate) async fn import_in(
     })
 }
 
-/// How many findings are turned into rows and written at a time.
+/// How many findings are gathered from the parser's slices before they are
+/// turned into rows and written.
 const WRITE_CHUNK: usize = 5_000;
 
 /// The hash codes and tool ids of the open findings a report holds: what

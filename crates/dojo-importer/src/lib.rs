@@ -8,6 +8,7 @@ pub mod dedup;
 mod engine;
 pub mod error;
 pub mod hash;
+mod incoming;
 mod reimport;
 pub mod request;
 pub mod stats;

@@ -15,6 +15,7 @@ use crate::dedup;
 use crate::engine::parse_report;
 use crate::engine::shared::*;
 use crate::error::{ImportError, ImportResult};
+use crate::incoming::Incoming;
 use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
 use crate::stats;
 use crate::write::{self, Prepared, Stamp};
@@ -80,7 +81,7 @@ pub async fn reimport_scan_observed(
             actor,
             &import_request,
             info,
-            parsed,
+            Incoming::parsed(parsed),
             found_context,
             &mut phases,
         )
@@ -136,10 +137,11 @@ pub async fn reimport_scan_observed(
         now,
         &sla,
     );
-    let mut incoming: Vec<Prepared> = report_findings(parsed, request.minimum_severity)?
-        .into_iter()
-        .map(|(finding, severity)| write::prepare(&stamp, finding, severity))
-        .collect();
+    let mut incoming: Vec<Prepared> =
+        report_findings(parsed.into_findings(), request.minimum_severity)?
+            .into_iter()
+            .map(|(finding, severity)| write::prepare(&stamp, finding, severity))
+            .collect();
     // A stable order, so that duplicates within one report resolve the same way each run.
     incoming.sort_by(|a, b| {
         let key = |p: &Prepared| {

@@ -229,6 +229,31 @@ db_test!(a_malformed_report_is_a_message_and_writes_nothing, |db| {
 });
 
 db_test!(
+    a_report_broken_after_its_first_slices_writes_nothing,
+    |db| {
+        // Findings are written while the report is still being read, so these
+        // 12,000 are in the database, uncommitted, when the parser meets the end.
+        let app = App::new(&db).await;
+        let engagement = app.engagement("Shop", "CI", false).await;
+        let mut report = dojo_parsers::synthetic::generic_report(0..12_000);
+        let cut = report.len() - 3;
+        report.truncate(cut);
+        let (status, body) = app.send(IMPORT, generic_form(engagement.id, &report)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("JSON"),
+            "{body}"
+        );
+        nothing_written(&app).await;
+        assert_eq!(app.count("endpoint").await, 0);
+        assert_eq!(app.count("finding_found_by").await, 0);
+    }
+);
+
+db_test!(
     an_engagement_of_another_product_contradicts_product_name,
     |db| {
         let app = App::new(&db).await;
