@@ -5,6 +5,7 @@ mod support;
 
 mod bulk;
 mod enums;
+mod foreign_keys;
 mod hierarchy;
 mod migrations;
 mod reference;

@@ -360,9 +360,17 @@ fn both_trees_describe_the_same_tables_and_columns() {
                 "{file}: constraints of {name}"
             );
         }
+        if POSTGRES_ONLY.contains(&file.as_str()) {
+            assert!(sqlite_tables.is_empty(), "{file} changes no table");
+            continue;
+        }
         assert_eq!(sqlite_others, postgres_others, "{file}: indexes and seeds");
     }
 }
+
+/// Migrations that change how PostgreSQL enforces the schema, not what the
+/// schema is: SQLite's file of the same version does nothing.
+const POSTGRES_ONLY: &[&str] = &["0003_statement_foreign_keys.sql"];
 
 #[test]
 fn every_repository_table_is_in_the_schema() {

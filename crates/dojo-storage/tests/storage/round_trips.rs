@@ -832,15 +832,15 @@ db_test!(tests_round_trip, |db| {
     );
 });
 
-db_test!(findings_round_trip, |db| {
-    let b = branch(&db, "f").await;
-    let original = finding(&db, b.test.id, b.user.id, "original").await;
-    let reviewer = user(&db, "reviewer").await;
-    let defect = user(&db, "defect").await;
-    let mitigator = user(&db, "mitigator").await;
-    let last = user(&db, "last").await;
-    let reporter = user(&db, "reporter").await;
-    let written = Finding {
+/// A finding with every field set, in `b`'s test.
+async fn full_finding(db: &dojo_storage::Db, b: &Branch) -> Finding {
+    let original = finding(db, b.test.id, b.user.id, "original").await;
+    let reviewer = user(db, "reviewer").await;
+    let defect = user(db, "defect").await;
+    let mitigator = user(db, "mitigator").await;
+    let last = user(db, "last").await;
+    let reporter = user(db, "reporter").await;
+    Finding {
         id: 0,
         test_id: b.test.id,
         product_id: b.product.id,
@@ -913,7 +913,12 @@ db_test!(findings_round_trip, |db| {
         effort_for_fixing: Some("Low".into()),
         created: t(1),
         updated: t(1),
-    };
+    }
+}
+
+db_test!(findings_round_trip, |db| {
+    let b = branch(&db, "f").await;
+    let written = full_finding(&db, &b).await;
     assert_every_field_differs(&written, &Finding::default(), &["created", "updated"]);
     round_trip!(db, findings, written,
         set_on_insert: [created],
@@ -934,6 +939,36 @@ db_test!(findings_round_trip, |db| {
         update: findings::save,
         cascade: cascade::delete_finding,
     );
+});
+
+db_test!(findings_written_in_bulk_read_back_unchanged, |db| {
+    // The importer's multi-row inserts store every field as a single insert does.
+    let b = branch(&db, "bulk").await;
+    let mut full = full_finding(&db, &b).await;
+    let mut sparse = Finding {
+        test_id: b.test.id,
+        product_id: b.product.id,
+        reporter_id: b.user.id,
+        title: "sparse".into(),
+        description: "d".into(),
+        date: day(2026, 2, 1),
+        ..Finding::default()
+    };
+    let mut conn = db.conn().await.expect("connection");
+    let ids = dojo_storage::bulk::allocate_ids(&mut conn, findings::TABLE, 2)
+        .await
+        .expect("ids");
+    full.id = ids[0];
+    sparse.id = ids[1];
+    findings::insert_many(&mut conn, &[&full, &sparse])
+        .await
+        .expect("bulk insert");
+    for expected in [&full, &sparse] {
+        let mut stored = findings::get(&mut conn, expected.id).await.expect("stored");
+        stored.created = expected.created;
+        stored.updated = expected.updated;
+        assert_eq!(&stored, expected);
+    }
 });
 
 // ----- what hangs off findings -------------------------------------------------------
