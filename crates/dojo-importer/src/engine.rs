@@ -693,6 +693,7 @@ pub(crate) async fn import_in(
         ids.first().copied().unwrap_or(i64::MAX),
     )
     .await?;
+    crate::groups::group_new_findings(conn, request, actor, test.id, &ids, now).await?;
     phases.mark("deduplicate");
 
     let mut actions: Vec<(i64, ImportAction)> =

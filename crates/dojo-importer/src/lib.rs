@@ -7,6 +7,7 @@ pub mod context;
 pub mod dedup;
 mod engine;
 pub mod error;
+mod groups;
 pub mod hash;
 mod reimport;
 pub mod request;

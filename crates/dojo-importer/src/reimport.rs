@@ -418,6 +418,7 @@ pub async fn reimport_scan_observed(
         ids.first().copied().unwrap_or(i64::MAX),
     )
     .await?;
+    crate::groups::group_new_findings(&mut tx, request, actor, test.id, &ids, now).await?;
     phases.mark("deduplicate");
     // Close what the report no longer has.
     let mut closed: Vec<i64> = closed_by_report.clone();
