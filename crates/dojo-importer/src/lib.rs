@@ -9,6 +9,7 @@ mod engine;
 pub mod error;
 mod groups;
 pub mod hash;
+mod reconcile;
 mod reimport;
 pub mod request;
 pub mod stats;

@@ -15,6 +15,7 @@ use crate::dedup;
 use crate::engine::parse_report;
 use crate::engine::shared::*;
 use crate::error::{ImportError, ImportResult};
+use crate::reconcile;
 use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
 use crate::stats;
 use crate::write::{self, Prepared, Stamp};
@@ -182,10 +183,12 @@ pub async fn reimport_scan_observed(
     let mut fix_updates: Vec<(i64, Vec<Param>)> = Vec::new();
     let mut component_updates: Vec<(i64, Vec<Param>)> = Vec::new();
     let mut endpoint_sync: Vec<(i64, Vec<String>, bool)> = Vec::new();
+    // Matched findings not skipped: their ids and CWEs follow the report.
+    let mut reported: Vec<reconcile::Reported> = Vec::new();
     let total_existing = existing.len();
     let mut matched_once: std::collections::HashSet<usize> = std::collections::HashSet::new();
 
-    for p in incoming {
+    for mut p in incoming {
         let by_h = p
             .row
             .hash_code
@@ -240,15 +243,20 @@ pub async fn reimport_scan_observed(
         let endpoints: Vec<String> = p.endpoints.iter().map(|x| x.to_string()).collect();
         if special(existing_flags) {
             if existing_flags == incoming_flags {
+                // Skipped: nothing of it changes.
                 untouched.push(e.id);
-            } else if e.risk_accepted && !e.active {
+                continue;
+            }
+            if e.risk_accepted && !e.active {
                 // An accepted risk stays accepted, but its endpoints follow the report.
                 untouched.push(e.id);
                 if e.dynamic_finding {
                     endpoint_sync.push((e.id, endpoints, false));
                 }
             }
-            // Otherwise no change; it falls to the close step.
+            // Otherwise no field change; it falls to the close step. Not skipped
+            // either way (DefectDojo goes on to its ids), so its ids follow the report.
+            reported.push(reconcile::Reported::take(e.id, &mut p));
             continue;
         }
         if e.is_mitigated {
@@ -345,6 +353,7 @@ pub async fn reimport_scan_observed(
                 ],
             ));
         }
+        reported.push(reconcile::Reported::take(e.id, &mut p));
     }
 
     phases.mark("load and match");
@@ -385,6 +394,7 @@ pub async fn reimport_scan_observed(
     )
     .await?;
     sync_endpoints(&mut tx, &endpoint_sync, actor.user_id, now).await?;
+    reconcile::reconcile(&mut tx, &reported, now).await?;
     write::add_notes(&mut tx, &reactivation_notes, actor.user_id, now).await?;
     add_notes_once(&mut tx, &skip_reactivation_notes, actor.user_id, now).await?;
 
