@@ -17,91 +17,107 @@ use crate::write::{self, Prepared};
 #[derive(Debug, Clone)]
 pub(crate) struct Reported {
     pub finding_id: i64,
+    /// The finding's stored `cve`.
+    pub cve: Option<String>,
     /// In order, the first being the `cve`.
     pub vulnerability_ids: Vec<String>,
     pub cwes: Vec<String>,
 }
 
 impl Reported {
-    /// Takes the ids and CWEs of the report's finding `p`, matched to `finding_id`.
-    pub(crate) fn take(finding_id: i64, p: &mut Prepared) -> Self {
+    /// Takes the ids and CWEs of the report's finding `p`, matched to
+    /// `finding_id` whose `cve` is `cve`.
+    pub(crate) fn take(finding_id: i64, cve: Option<String>, p: &mut Prepared) -> Self {
         Reported {
             finding_id,
+            cve,
             vulnerability_ids: std::mem::take(&mut p.vulnerability_ids),
             cwes: std::mem::take(&mut p.cwes),
         }
     }
 }
 
-fn set_of(values: &[String]) -> HashSet<&str> {
-    values.iter().map(String::as_str).collect()
+/// Values as a set: sorted, each once. (Findings hold a handful of ids, so a
+/// sorted vector is cheaper than a hash set, and reimport compares thousands.)
+fn set_of<'a>(values: impl Iterator<Item = &'a String>) -> Vec<&'a str> {
+    let mut set: Vec<&str> = values.map(String::as_str).collect();
+    set.sort_unstable();
+    set.dedup();
+    set
 }
 
-/// Replaces the vulnerability ids and CWE rows of the findings whose stored
-/// sets differ from the report's.
+/// Replaces the vulnerability ids and CWE rows of the findings (all of test
+/// `test_id`) whose stored sets differ from the report's.
 pub(crate) async fn reconcile(
     conn: &mut Conn,
+    test_id: i64,
     reported: &[Reported],
     now: DateTime<Utc>,
 ) -> ImportResult<()> {
     if reported.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = reported.iter().map(|r| r.finding_id).collect();
-    let rows: Vec<(i64, Option<String>, Option<String>)> =
-        bulk::fetch_in(conn, &[], &ids, |list| {
-            format!(
-                "SELECT f.id, f.cve, v.vulnerability_id FROM finding f \
-                 LEFT JOIN finding_vulnerability_reference r ON r.finding_id = f.id \
-                 LEFT JOIN vulnerability v ON v.id = r.vulnerability_id WHERE f.id IN ({list})"
-            )
-        })
-        .await?;
-    let mut stored: HashMap<i64, (Option<String>, HashSet<String>)> = HashMap::new();
-    for (id, cve, vulnerability_id) in rows {
-        let entry = stored.entry(id).or_insert_with(|| (cve, HashSet::new()));
-        entry.1.extend(vulnerability_id);
-    }
-    let cwe_rows: Vec<(i64, String)> = bulk::fetch_in(conn, &[], &ids, |list| {
-        format!("SELECT finding_id, cwe FROM finding_cwe WHERE finding_id IN ({list})")
-    })
+    // Read for the whole test (the finding_test index and the link tables'
+    // (finding_id, …) indexes, no finding rows): the reimport has read every
+    // finding of the test already, and an IN list of every matched id costs
+    // SQLite more to bind than this costs to run.
+    let matched: HashSet<i64> = reported.iter().map(|r| r.finding_id).collect();
+    let stored_ids = stored(
+        conn,
+        &matched,
+        "SELECT r.finding_id, v.vulnerability_id FROM finding f \
+         JOIN finding_vulnerability_reference r ON r.finding_id = f.id \
+         JOIN vulnerability v ON v.id = r.vulnerability_id WHERE f.test_id = $1",
+        test_id,
+    )
     .await?;
-    let mut stored_cwes: HashMap<i64, HashSet<String>> = HashMap::new();
-    for (id, cwe) in cwe_rows {
-        stored_cwes.entry(id).or_default().insert(cwe);
-    }
+    let stored_cwes = stored(
+        conn,
+        &matched,
+        "SELECT c.finding_id, c.cwe FROM finding f \
+         JOIN finding_cwe c ON c.finding_id = f.id WHERE f.test_id = $1",
+        test_id,
+    )
+    .await?;
+    let differs = |stored: &HashMap<i64, Vec<String>>, id: i64, reported: &[String]| {
+        set_of(stored.get(&id).into_iter().flatten()) != set_of(reported.iter())
+    };
 
     let mut changed_ids: Vec<&Reported> = Vec::new();
+    let mut changed_cwes: Vec<&Reported> = Vec::new();
     let mut cve_updates: Vec<(i64, Vec<Param>)> = Vec::new();
     for r in reported {
-        let Some((cve, current)) = stored.get(&r.finding_id) else {
-            continue;
-        };
-        let current: HashSet<&str> = current.iter().map(String::as_str).collect();
-        if current == set_of(&r.vulnerability_ids) {
-            continue;
+        if differs(&stored_ids, r.finding_id, &r.vulnerability_ids) {
+            changed_ids.push(r);
+            let first = r.vulnerability_ids.first();
+            if r.cve.as_ref() != first {
+                cve_updates.push((r.finding_id, vec![first.cloned().into(), now.into()]));
+            }
         }
-        changed_ids.push(r);
-        let first = r.vulnerability_ids.first();
-        if cve.as_ref() != first {
-            cve_updates.push((r.finding_id, vec![first.cloned().into(), now.into()]));
+        if differs(&stored_cwes, r.finding_id, &r.cwes) {
+            changed_cwes.push(r);
         }
     }
-    let changed_cwes: Vec<&Reported> = reported
-        .iter()
-        .filter(|r| stored.contains_key(&r.finding_id))
-        .filter(|r| {
-            let current: HashSet<&str> = stored_cwes
-                .get(&r.finding_id)
-                .map(|s| s.iter().map(String::as_str).collect())
-                .unwrap_or_default();
-            current != set_of(&r.cwes)
-        })
-        .collect();
 
     replace_vulnerability_ids(conn, &changed_ids, now).await?;
     bulk::update_rows(conn, "finding", &["cve", "updated"], &cve_updates).await?;
     replace_cwes(conn, &changed_cwes).await
+}
+
+/// The `(finding id, value)` rows of `sql` for the test, grouped by finding,
+/// for the findings of `matched`.
+async fn stored(
+    conn: &mut Conn,
+    matched: &HashSet<i64>,
+    sql: &str,
+    test_id: i64,
+) -> ImportResult<HashMap<i64, Vec<String>>> {
+    let rows: Vec<(i64, String)> = bulk::fetch_all(conn, sql, &[test_id.into()]).await?;
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, value) in rows.into_iter().filter(|(id, _)| matched.contains(id)) {
+        out.entry(id).or_default().push(value);
+    }
+    Ok(out)
 }
 
 async fn replace_vulnerability_ids(

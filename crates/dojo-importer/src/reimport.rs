@@ -39,6 +39,7 @@ struct Existing {
     fix_available: Option<bool>,
     fix_version: Option<String>,
     dynamic_finding: bool,
+    cve: Option<String>,
 }
 
 /// The three flags whose combination decides whether a matched finding is left alone.
@@ -114,7 +115,7 @@ pub async fn reimport_scan_observed(
         &format!(
             "SELECT id, title, severity, hash_code, unique_id_from_tool, active, false_p, out_of_scope, \
              risk_accepted, is_mitigated, duplicate, component_name, component_version, fix_available, \
-             fix_version, dynamic_finding FROM finding WHERE test_id = $1 AND {} ORDER BY id",
+             fix_version, dynamic_finding, cve FROM finding WHERE test_id = $1 AND {} ORDER BY id",
             if service.is_some() {
                 "service = $2"
             } else {
@@ -256,7 +257,7 @@ pub async fn reimport_scan_observed(
             }
             // Otherwise no field change; it falls to the close step. Not skipped
             // either way (DefectDojo goes on to its ids), so its ids follow the report.
-            reported.push(reconcile::Reported::take(e.id, &mut p));
+            reported.push(reconcile::Reported::take(e.id, e.cve.clone(), &mut p));
             continue;
         }
         if e.is_mitigated {
@@ -353,7 +354,7 @@ pub async fn reimport_scan_observed(
                 ],
             ));
         }
-        reported.push(reconcile::Reported::take(e.id, &mut p));
+        reported.push(reconcile::Reported::take(e.id, e.cve.clone(), &mut p));
     }
 
     phases.mark("load and match");
@@ -394,7 +395,7 @@ pub async fn reimport_scan_observed(
     )
     .await?;
     sync_endpoints(&mut tx, &endpoint_sync, actor.user_id, now).await?;
-    reconcile::reconcile(&mut tx, &reported, now).await?;
+    reconcile::reconcile(&mut tx, test.id, &reported, now).await?;
     write::add_notes(&mut tx, &reactivation_notes, actor.user_id, now).await?;
     add_notes_once(&mut tx, &skip_reactivation_notes, actor.user_id, now).await?;
 
