@@ -748,6 +748,7 @@ pub(crate) async fn import_in(
     .await?;
     drop(batch);
     drop(batch_endpoints);
+    crate::groups::group_new_findings(conn, request, actor, test.id, &ids, now).await?;
     phases.mark("deduplicate");
 
     let mut actions: Vec<(i64, ImportAction)> =

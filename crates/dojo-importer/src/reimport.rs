@@ -16,6 +16,7 @@ use crate::engine::parse_report;
 use crate::engine::shared::*;
 use crate::error::{ImportError, ImportResult};
 use crate::incoming::Incoming;
+use crate::reconcile;
 use crate::request::{Actor, ImportOutcome, ImportRequest, Statistics};
 use crate::stats;
 use crate::write::{self, Prepared, Stamp};
@@ -39,6 +40,7 @@ struct Existing {
     fix_available: Option<bool>,
     fix_version: Option<String>,
     dynamic_finding: bool,
+    cve: Option<String>,
 }
 
 /// The three flags whose combination decides whether a matched finding is left alone.
@@ -114,7 +116,7 @@ pub async fn reimport_scan_observed(
         &format!(
             "SELECT id, title, severity, hash_code, unique_id_from_tool, active, false_p, out_of_scope, \
              risk_accepted, is_mitigated, duplicate, component_name, component_version, fix_available, \
-             fix_version, dynamic_finding FROM finding WHERE test_id = $1 AND {} ORDER BY id",
+             fix_version, dynamic_finding, cve FROM finding WHERE test_id = $1 AND {} ORDER BY id",
             if service.is_some() {
                 "service = $2"
             } else {
@@ -184,10 +186,12 @@ pub async fn reimport_scan_observed(
     let mut fix_updates: Vec<(i64, Vec<Param>)> = Vec::new();
     let mut component_updates: Vec<(i64, Vec<Param>)> = Vec::new();
     let mut endpoint_sync: Vec<(i64, Vec<String>, bool)> = Vec::new();
+    // Matched findings not skipped: their ids and CWEs follow the report.
+    let mut reported: Vec<reconcile::Reported> = Vec::new();
     let total_existing = existing.len();
     let mut matched_once: std::collections::HashSet<usize> = std::collections::HashSet::new();
 
-    for p in incoming {
+    for mut p in incoming {
         let by_h = p
             .row
             .hash_code
@@ -242,15 +246,20 @@ pub async fn reimport_scan_observed(
         let endpoints: Vec<String> = p.endpoints.iter().map(|x| x.to_string()).collect();
         if special(existing_flags) {
             if existing_flags == incoming_flags {
+                // Skipped: nothing of it changes.
                 untouched.push(e.id);
-            } else if e.risk_accepted && !e.active {
+                continue;
+            }
+            if e.risk_accepted && !e.active {
                 // An accepted risk stays accepted, but its endpoints follow the report.
                 untouched.push(e.id);
                 if e.dynamic_finding {
                     endpoint_sync.push((e.id, endpoints, false));
                 }
             }
-            // Otherwise no change; it falls to the close step.
+            // Otherwise no field change; it falls to the close step. Not skipped
+            // either way (DefectDojo goes on to its ids), so its ids follow the report.
+            reported.push(reconcile::Reported::take(e.id, e.cve.clone(), &mut p));
             continue;
         }
         if e.is_mitigated {
@@ -347,6 +356,7 @@ pub async fn reimport_scan_observed(
                 ],
             ));
         }
+        reported.push(reconcile::Reported::take(e.id, e.cve.clone(), &mut p));
     }
 
     phases.mark("load and match");
@@ -387,6 +397,7 @@ pub async fn reimport_scan_observed(
     )
     .await?;
     sync_endpoints(&mut tx, &endpoint_sync, actor.user_id, now).await?;
+    reconcile::reconcile(&mut tx, test.id, &reported, now).await?;
     write::add_notes(&mut tx, &reactivation_notes, actor.user_id, now).await?;
     add_notes_once(&mut tx, &skip_reactivation_notes, actor.user_id, now).await?;
 
@@ -420,6 +431,7 @@ pub async fn reimport_scan_observed(
         ids.first().copied().unwrap_or(i64::MAX),
     )
     .await?;
+    crate::groups::group_new_findings(&mut tx, request, actor, test.id, &ids, now).await?;
     phases.mark("deduplicate");
     // Close what the report no longer has.
     let mut closed: Vec<i64> = closed_by_report.clone();

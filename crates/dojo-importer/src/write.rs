@@ -301,7 +301,7 @@ pub async fn endpoint_ids(
 }
 
 /// Gets or creates rows of a name-keyed registry table (`tag`, `vulnerability`).
-async fn registry_ids(
+pub(crate) async fn registry_ids(
     conn: &mut Conn,
     table: &str,
     column: &str,

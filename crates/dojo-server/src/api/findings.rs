@@ -376,7 +376,8 @@ pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, Api
     }
     let group_rows: Vec<(i64, i64)> = bulk::fetch_in(conn, &[], &ids, |list| {
         format!(
-            "SELECT finding_id, finding_group_id FROM finding_group_findings WHERE finding_id IN ({list})"
+            "SELECT finding_id, finding_group_id FROM finding_group_findings WHERE finding_id IN ({list}) \
+             ORDER BY finding_group_id"
         )
     })
     .await?;

@@ -3,6 +3,7 @@
 
 mod dedup;
 mod errors;
+mod groups;
 mod permissions;
 mod reimport;
 mod scan;

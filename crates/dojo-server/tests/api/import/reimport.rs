@@ -286,3 +286,179 @@ db_test!(reimport_of_a_subset_with_ids_or_hashes, |db| {
         stats(&[("info", [4, 0, 0, 0, 0, 1, 0, 5])])
     );
 });
+
+/// The ids and CWE rows of a finding as the API shows them, and its `cve` column.
+async fn ids_and_cwes(app: &App, finding_id: i64) -> (Value, Value, Value) {
+    let (status, body) = send(
+        app,
+        &app.token,
+        "GET",
+        &format!("/api/v2/findings/{finding_id}/"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut conn = app.db.conn().await.expect("connection");
+    let row = findings::get(&mut conn, finding_id).await.expect("finding");
+    (
+        body["vulnerability_ids"].clone(),
+        body["cwes"].clone(),
+        json!(row.cve),
+    )
+}
+
+/// Row ids of a finding's vulnerability references and CWEs: new ones when rewritten.
+async fn id_rows(app: &App, finding_id: i64) -> Vec<(i64,)> {
+    let mut conn = app.db.conn().await.expect("connection");
+    dojo_storage::bulk::fetch_all(
+        &mut conn,
+        "SELECT id FROM finding_vulnerability_reference WHERE finding_id = $1 \
+         UNION ALL SELECT id FROM finding_cwe WHERE finding_id = $1 ORDER BY 1",
+        &[finding_id.into()],
+    )
+    .await
+    .expect("rows")
+}
+
+fn with_ids(cve: &str, ids: &[&str], cwes: &[u32]) -> Value {
+    json!({ "cve": cve, "vulnerability_ids": ids, "cwes": cwes })
+}
+
+db_test!(matched_findings_follow_the_reports_ids_and_cwes, |db| {
+    let app = App::new(&db).await;
+    let engagement = app.engagement("Shop", "CI", false).await;
+    let first = generic_with(vec![
+        ("Xss", "High", with_ids("CVE-2020-1", &["GHSA-1"], &[79])),
+        ("Sqli", "Medium", with_ids("CVE-2020-2", &[], &[79])),
+    ]);
+    let body = app.import(generic_form(engagement.id, &first)).await;
+    let test_id = id(&body["test_id"]);
+    let by_title = |findings: Vec<dojo_domain::entities::Finding>, title: &str| {
+        findings
+            .into_iter()
+            .find(|f| f.title == title)
+            .expect("the finding")
+    };
+    let xss = by_title(app.findings(test_id).await, "Xss");
+    let sqli = by_title(app.findings(test_id).await, "Sqli");
+    assert_eq!(
+        ids_and_cwes(&app, xss.id).await,
+        (
+            json!([{"vulnerability_id": "CVE-2020-1"}, {"vulnerability_id": "GHSA-1"}]),
+            json!([{"cwe": "CWE-79"}]),
+            json!("CVE-2020-1"),
+        )
+    );
+    let sqli_rows = id_rows(&app, sqli.id).await;
+
+    // Xss now reports another CVE, a second CWE and a tag; Sqli is unchanged.
+    let mut changed = with_ids("CVE-2021-9", &["GHSA-1"], &[79, 89]);
+    changed["tags"] = json!(["fresh"]);
+    let second = generic_with(vec![
+        ("Xss", "High", changed),
+        ("Sqli", "Medium", with_ids("CVE-2020-2", &[], &[79])),
+    ]);
+    let body = app.reimport(reimport_form(test_id, &second)).await;
+    assert_eq!(
+        body["statistics"]["delta"]["untouched"]["total"]["total"],
+        2
+    );
+    assert_eq!(app.findings(test_id).await.len(), 2);
+    assert_eq!(
+        ids_and_cwes(&app, xss.id).await,
+        (
+            json!([{"vulnerability_id": "CVE-2021-9"}, {"vulnerability_id": "GHSA-1"}]),
+            json!([{"cwe": "CWE-79"}, {"cwe": "CWE-89"}]),
+            json!("CVE-2021-9"),
+        )
+    );
+    let xss_after = by_title(app.findings(test_id).await, "Xss");
+    assert_eq!(xss_after.cve.as_deref(), Some("CVE-2021-9"));
+    assert!(xss_after.updated > xss.updated);
+    // Tags of the report are not applied to a matched finding.
+    let (_, body) = send(
+        &app,
+        &app.token,
+        "GET",
+        &format!("/api/v2/findings/{}/", xss.id),
+        None,
+    )
+    .await;
+    assert_eq!(body["tags"], json!([]));
+    // The unchanged finding's rows and row are not rewritten.
+    assert_eq!(id_rows(&app, sqli.id).await, sqli_rows);
+    let sqli_after = by_title(app.findings(test_id).await, "Sqli");
+    assert_eq!(sqli_after.updated, sqli.updated);
+    assert_eq!(
+        ids_and_cwes(&app, sqli.id).await,
+        (
+            json!([{"vulnerability_id": "CVE-2020-2"}]),
+            json!([{"cwe": "CWE-79"}]),
+            json!("CVE-2020-2"),
+        )
+    );
+
+    // A report without ids clears them (and the cve); only the order changing is no change.
+    let third = generic_with(vec![
+        ("Xss", "High", json!({ "cwes": [79, 89] })),
+        ("Sqli", "Medium", with_ids("CVE-2020-2", &[], &[79])),
+    ]);
+    app.reimport(reimport_form(test_id, &third)).await;
+    assert_eq!(
+        ids_and_cwes(&app, xss.id).await,
+        (
+            json!([]),
+            json!([{"cwe": "CWE-79"}, {"cwe": "CWE-89"}]),
+            json!(null)
+        )
+    );
+    assert_eq!(id_rows(&app, sqli.id).await, sqli_rows);
+});
+
+db_test!(skipped_matches_keep_their_ids_and_cwes, |db| {
+    let app = App::new(&db).await;
+    let engagement = app.engagement("Shop", "CI", false).await;
+    let first = generic_with(vec![
+        ("Xss", "High", with_ids("CVE-2020-1", &[], &[79])),
+        ("Sqli", "Medium", with_ids("CVE-2020-2", &[], &[79])),
+    ]);
+    let body = app.import(generic_form(engagement.id, &first)).await;
+    let test_id = id(&body["test_id"]);
+    // Sqli leaves the report and is closed.
+    app.reimport(reimport_form(
+        test_id,
+        &generic_with(vec![("Xss", "High", with_ids("CVE-2020-1", &[], &[79]))]),
+    ))
+    .await;
+    let sqli = app
+        .findings(test_id)
+        .await
+        .into_iter()
+        .find(|f| f.title == "Sqli")
+        .expect("Sqli");
+    assert!(sqli.is_mitigated);
+    let rows = id_rows(&app, sqli.id).await;
+    // It comes back with another CVE, but is not reactivated: skipped, so
+    // its ids and CWEs stay.
+    let changed = with_ids("CVE-2099-1", &[], &[79, 89]);
+    app.reimport(
+        reimport_form(
+            test_id,
+            &generic_with(vec![
+                ("Xss", "High", with_ids("CVE-2020-1", &[], &[79])),
+                ("Sqli", "Medium", changed),
+            ]),
+        )
+        .text("do_not_reactivate", "true"),
+    )
+    .await;
+    assert_eq!(id_rows(&app, sqli.id).await, rows);
+    assert_eq!(
+        ids_and_cwes(&app, sqli.id).await,
+        (
+            json!([{"vulnerability_id": "CVE-2020-2"}]),
+            json!([{"cwe": "CWE-79"}]),
+            json!("CVE-2020-2"),
+        )
+    );
+});
