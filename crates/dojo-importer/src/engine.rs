@@ -89,17 +89,27 @@ pub fn require_report(info: &ScanTypeInfo, request: &ImportRequest) -> ImportRes
     Ok(())
 }
 
-/// Parses the report off the async runtime; a malformed report is a 400. The
-/// report is consumed: its bytes are freed as soon as the parser is done.
-pub async fn parse_report(
-    info: &'static ScanTypeInfo,
-    report: Option<Report>,
-) -> ImportResult<ParseOutput> {
-    let Some(report) = report else {
+/// A report being parsed off the async runtime (see [`start_parse`]).
+pub(crate) type Parsing =
+    Option<tokio::task::JoinHandle<Result<ParseOutput, dojo_parsers::ParseError>>>;
+
+/// Starts parsing the report, whole, on a blocking thread, so the caller can
+/// read the database meanwhile. The report is consumed: its bytes are freed
+/// as soon as the parser is done.
+pub(crate) fn start_parse(info: &'static ScanTypeInfo, report: Option<Report>) -> Parsing {
+    let report = report?;
+    let name = info.name;
+    Some(tokio::task::spawn_blocking(move || {
+        dojo_parsers::parse(name, &report.file_name, &report.bytes)
+    }))
+}
+
+/// Waits for [`start_parse`]; a malformed report is a 400.
+pub(crate) async fn finish_parse(parsing: Parsing) -> ImportResult<ParseOutput> {
+    let Some(parsing) = parsing else {
         return Ok(ParseOutput::default());
     };
-    let name = info.name;
-    tokio::task::spawn_blocking(move || dojo_parsers::parse(name, &report.file_name, &report.bytes))
+    parsing
         .await
         .map_err(|e| ImportError::Report(format!("the parser stopped: {e}")))?
         .map_err(|e| ImportError::Report(e.to_string()))

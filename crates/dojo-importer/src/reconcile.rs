@@ -62,26 +62,30 @@ pub(crate) async fn reconcile(
     // finding of the test already, and an IN list of every matched id costs
     // SQLite more to bind than this costs to run.
     let matched: HashSet<i64> = reported.iter().map(|r| r.finding_id).collect();
-    let stored_ids = stored(
+    let stored_ids = Stored::read(
         conn,
         &matched,
-        "SELECT r.finding_id, v.vulnerability_id FROM finding f \
-         JOIN finding_vulnerability_reference r ON r.finding_id = f.id \
+        "FROM finding f JOIN finding_vulnerability_reference r ON r.finding_id = f.id \
          JOIN vulnerability v ON v.id = r.vulnerability_id WHERE f.test_id = $1",
+        "f.id",
+        "v.vulnerability_id",
         test_id,
+        reported
+            .iter()
+            .map(|r| (r.finding_id, r.vulnerability_ids.as_slice())),
     )
     .await?;
-    let stored_cwes = stored(
+    let stored_cwes = Stored::read(
         conn,
         &matched,
-        "SELECT c.finding_id, c.cwe FROM finding f \
-         JOIN finding_cwe c ON c.finding_id = f.id WHERE f.test_id = $1",
+        "FROM finding f JOIN finding_cwe c ON c.finding_id = f.id WHERE f.test_id = $1",
+        "f.id",
+        "c.cwe",
         test_id,
+        reported.iter().map(|r| (r.finding_id, r.cwes.as_slice())),
     )
     .await?;
-    let differs = |stored: &HashMap<i64, Vec<String>>, id: i64, reported: &[String]| {
-        set_of(stored.get(&id).into_iter().flatten()) != set_of(reported.iter())
-    };
+    let differs = |stored: &Stored, id: i64, reported: &[String]| !stored.equals(id, reported);
 
     let mut changed_ids: Vec<&Reported> = Vec::new();
     let mut changed_cwes: Vec<&Reported> = Vec::new();
@@ -104,20 +108,82 @@ pub(crate) async fn reconcile(
     replace_cwes(conn, &changed_cwes).await
 }
 
-/// The `(finding id, value)` rows of `sql` for the test, grouped by finding,
-/// for the findings of `matched`.
-async fn stored(
-    conn: &mut Conn,
-    matched: &HashSet<i64>,
-    sql: &str,
-    test_id: i64,
-) -> ImportResult<HashMap<i64, Vec<String>>> {
-    let rows: Vec<(i64, String)> = bulk::fetch_all(conn, sql, &[test_id.into()]).await?;
-    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    for (id, value) in rows.into_iter().filter(|(id, _)| matched.contains(id)) {
-        out.entry(id).or_default().push(value);
+/// The stored values of each matched finding, known as (count, least,
+/// greatest) — which is the whole set when a finding has at most two — and
+/// read in full only for the findings with more.
+#[derive(Default)]
+struct Stored {
+    summary: HashMap<i64, (i64, String, String)>,
+    full: HashMap<i64, Vec<String>>,
+}
+
+impl Stored {
+    /// `from` selects the test's `(finding, value)` rows as `id_column` and
+    /// `value_column`, binding the test as `$1`; `reported` gives the report's
+    /// values per finding, to know which sets need reading in full.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call per link table, each spelled out"
+    )]
+    async fn read<'r>(
+        conn: &mut Conn,
+        matched: &HashSet<i64>,
+        from: &str,
+        id_column: &str,
+        value_column: &str,
+        test_id: i64,
+        reported: impl Iterator<Item = (i64, &'r [String])>,
+    ) -> ImportResult<Stored> {
+        let rows: Vec<(i64, i64, String, String)> = bulk::fetch_all(
+            conn,
+            &format!(
+                "SELECT {id_column}, COUNT(*), MIN({value_column}), MAX({value_column}) \
+                 {from} GROUP BY {id_column}"
+            ),
+            &[test_id.into()],
+        )
+        .await?;
+        let mut stored = Stored::default();
+        for (id, count, least, greatest) in rows {
+            if matched.contains(&id) {
+                stored.summary.insert(id, (count, least, greatest));
+            }
+        }
+        let mut large: Vec<i64> = reported
+            .filter(|(id, values)| {
+                set_of(values.iter()).len() > 2
+                    || stored.summary.get(id).is_some_and(|(count, ..)| *count > 2)
+            })
+            .map(|(id, _)| id)
+            .collect();
+        large.sort_unstable();
+        large.dedup();
+        if !large.is_empty() {
+            let fixed = [Param::from(test_id)];
+            let rows: Vec<(i64, String)> = bulk::fetch_in(conn, &fixed, &large, |list| {
+                format!("SELECT {id_column}, {value_column} {from} AND {id_column} IN ({list})")
+            })
+            .await?;
+            for (id, value) in rows {
+                stored.full.entry(id).or_default().push(value);
+            }
+        }
+        Ok(stored)
     }
-    Ok(out)
+
+    /// Whether finding `id` stores exactly the set of `reported`.
+    fn equals(&self, id: i64, reported: &[String]) -> bool {
+        let wanted = set_of(reported.iter());
+        if let Some(values) = self.full.get(&id) {
+            return set_of(values.iter()) == wanted;
+        }
+        match (self.summary.get(&id), wanted.as_slice()) {
+            (None, []) => true,
+            (Some((1, least, _)), [only]) => least == only,
+            (Some((2, least, greatest)), [first, second]) => least == first && greatest == second,
+            _ => false,
+        }
+    }
 }
 
 async fn replace_vulnerability_ids(
@@ -185,4 +251,44 @@ async fn replace_cwes(conn: &mut Conn, changed: &[&Reported]) -> ImportResult<()
         .collect();
     bulk::insert_rows(conn, "finding_cwe", &["finding_id", "cwe"], &rows, "").await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    #[test]
+    fn sets_of_up_to_two_are_compared_by_count_least_and_greatest() {
+        let mut stored = Stored::default();
+        stored
+            .summary
+            .insert(1, (1, "CVE-1".into(), "CVE-1".into()));
+        stored
+            .summary
+            .insert(2, (2, "CVE-1".into(), "GHSA-2".into()));
+        assert!(stored.equals(1, &strings(&["CVE-1"])));
+        assert!(stored.equals(1, &strings(&["CVE-1", "CVE-1"])));
+        assert!(!stored.equals(1, &strings(&["CVE-9"])));
+        assert!(!stored.equals(1, &strings(&["CVE-1", "GHSA-2"])));
+        assert!(stored.equals(2, &strings(&["GHSA-2", "CVE-1"])));
+        assert!(!stored.equals(2, &strings(&["CVE-1"])));
+        assert!(!stored.equals(2, &strings(&["CVE-1", "GHSA-3"])));
+        assert!(stored.equals(3, &[]));
+        assert!(!stored.equals(3, &strings(&["CVE-1"])));
+        assert!(!stored.equals(1, &[]));
+    }
+
+    #[test]
+    fn larger_sets_are_compared_in_full() {
+        let mut stored = Stored::default();
+        stored.summary.insert(1, (3, "A".into(), "C".into()));
+        stored.full.insert(1, strings(&["C", "A", "B"]));
+        assert!(stored.equals(1, &strings(&["A", "B", "C"])));
+        assert!(!stored.equals(1, &strings(&["A", "X", "C"])));
+        assert!(!stored.equals(1, &strings(&["A", "C"])));
+    }
 }

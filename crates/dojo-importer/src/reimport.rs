@@ -12,8 +12,8 @@ use dojo_storage::{repo, Db};
 
 use crate::context;
 use crate::dedup;
-use crate::engine::parse_report;
 use crate::engine::shared::*;
+use crate::engine::{finish_parse, start_parse};
 use crate::error::{ImportError, ImportResult};
 use crate::incoming::Incoming;
 use crate::reconcile;
@@ -71,7 +71,6 @@ pub async fn reimport_scan_observed(
     // Who may import where is settled before the report is read, so a user
     // without access learns nothing from (and costs nothing with) a report.
     let (test, found_context) = context::resolve_test(&mut tx, actor, request).await?;
-    let parsed = parse_report(info, report).await?;
     let Some(mut test) = test else {
         // No test yet: an import into a new test, closing nothing.
         let import_request = ImportRequest {
@@ -83,7 +82,7 @@ pub async fn reimport_scan_observed(
             actor,
             &import_request,
             info,
-            Incoming::parsed(parsed),
+            Incoming::parse(info, report),
             found_context,
             &mut phases,
         )
@@ -96,10 +95,9 @@ pub async fn reimport_scan_observed(
     };
     context::lock(&mut tx, &format!("product-id:{}", context.product.id)).await?;
     let now = Utc::now();
+    // The report is parsed on another core while the test's findings load.
+    let parsing = start_parse(info, report);
     let test_type = repo::test_types::get(&mut tx, test.test_type_id).await?;
-    if info.multi_test {
-        check_test_type(info.name, &test_type.name, &parsed)?;
-    }
     if request
         .environment
         .as_deref()
@@ -129,6 +127,10 @@ pub async fn reimport_scan_observed(
     )
     .await?;
 
+    let parsed = finish_parse(parsing).await?;
+    if info.multi_test {
+        check_test_type(info.name, &test_type.name, &parsed)?;
+    }
     let sla = sla_of(&mut tx, context.product.sla_configuration_id).await?;
     let stamp = Stamp::new(
         info,
@@ -145,18 +147,7 @@ pub async fn reimport_scan_observed(
             .map(|(finding, severity)| write::prepare(&stamp, finding, severity))
             .collect();
     // A stable order, so that duplicates within one report resolve the same way each run.
-    incoming.sort_by(|a, b| {
-        let key = |p: &Prepared| {
-            (
-                p.row.hash_code.clone(),
-                p.row.unique_id_from_tool.clone(),
-                p.row.file_path.clone(),
-                p.row.line.unwrap_or(-1),
-                p.row.title.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    incoming.sort_by(|a, b| reimport_order(a).cmp(&reimport_order(b)));
 
     // Candidate maps: existing findings, then the ones this run creates.
     let algorithm = info.dedup_algorithm;
@@ -683,4 +674,16 @@ async fn add_notes_once(
         .cloned()
         .collect();
     write::add_notes(conn, &missing, user_id, now).await
+}
+
+/// The order reimport reads a report in: by hash code, tool id, file, line
+/// and title, borrowed rather than cloned for each comparison.
+fn reimport_order(p: &Prepared) -> (Option<&str>, Option<&str>, Option<&str>, i64, &str) {
+    (
+        p.row.hash_code.as_deref(),
+        p.row.unique_id_from_tool.as_deref(),
+        p.row.file_path.as_deref(),
+        p.row.line.unwrap_or(-1),
+        p.row.title.as_str(),
+    )
 }

@@ -415,6 +415,41 @@ db_test!(matched_findings_follow_the_reports_ids_and_cwes, |db| {
     assert_eq!(id_rows(&app, sqli.id).await, sqli_rows);
 });
 
+db_test!(a_change_inside_a_set_of_three_ids_is_seen, |db| {
+    // Sets of up to two ids are compared by count, least and greatest; larger
+    // ones in full, so a change that keeps both ends is still a change.
+    let app = App::new(&db).await;
+    let engagement = app.engagement("Shop", "CI", false).await;
+    let first = generic_with(vec![(
+        "Rce",
+        "High",
+        with_ids("CVE-2020-1", &["GHSA-b", "GHSA-z"], &[78, 94, 99]),
+    )]);
+    let body = app.import(generic_form(engagement.id, &first)).await;
+    let test_id = id(&body["test_id"]);
+    let rce = app.findings(test_id).await.remove(0);
+    let second = generic_with(vec![(
+        "Rce",
+        "High",
+        with_ids("CVE-2020-1", &["GHSA-c", "GHSA-z"], &[78, 95, 99]),
+    )]);
+    app.reimport(reimport_form(test_id, &second)).await;
+    let (ids, cwes, _) = ids_and_cwes(&app, rce.id).await;
+    assert_eq!(
+        ids,
+        json!([
+            {"vulnerability_id": "CVE-2020-1"},
+            {"vulnerability_id": "GHSA-c"},
+            {"vulnerability_id": "GHSA-z"}
+        ])
+    );
+    // CWE-79 is the finding's primary CWE, which generic_with sets.
+    assert_eq!(
+        cwes,
+        json!([{"cwe": "CWE-78"}, {"cwe": "CWE-79"}, {"cwe": "CWE-95"}, {"cwe": "CWE-99"}])
+    );
+});
+
 db_test!(skipped_matches_keep_their_ids_and_cwes, |db| {
     let app = App::new(&db).await;
     let engagement = app.engagement("Shop", "CI", false).await;
