@@ -199,37 +199,11 @@ async fn replace_vulnerability_ids(
         format!("DELETE FROM finding_vulnerability_reference WHERE finding_id IN ({list})")
     })
     .await?;
-    let names: Vec<String> = changed
+    let ids_of: Vec<(i64, &[String])> = changed
         .iter()
-        .flat_map(|r| r.vulnerability_ids.iter().cloned())
+        .map(|r| (r.finding_id, r.vulnerability_ids.as_slice()))
         .collect();
-    let registry =
-        write::registry_ids(conn, "vulnerability", "vulnerability_id", &names, now).await?;
-    let refs: Vec<Vec<Param>> = changed
-        .iter()
-        .flat_map(|r| {
-            let registry = &registry;
-            r.vulnerability_ids
-                .iter()
-                .enumerate()
-                .filter_map(move |(ord, name)| {
-                    Some(vec![
-                        r.finding_id.into(),
-                        (*registry.get(name)?).into(),
-                        i64::try_from(ord).unwrap_or(i64::MAX).into(),
-                    ])
-                })
-        })
-        .collect();
-    bulk::insert_rows(
-        conn,
-        "finding_vulnerability_reference",
-        &["finding_id", "vulnerability_id", "ord"],
-        &refs,
-        "",
-    )
-    .await?;
-    Ok(())
+    write::add_vulnerability_ids(conn, &ids_of, now).await
 }
 
 async fn replace_cwes(conn: &mut Conn, changed: &[&Reported]) -> ImportResult<()> {

@@ -413,36 +413,11 @@ pub async fn insert_findings(
     phases.mark("endpoints");
 
     // Vulnerability ids, in order; the first is the finding's cve.
-    let all_ids: Vec<String> = findings
+    let ids_of: Vec<(i64, &[String])> = findings
         .iter()
-        .flat_map(|p| p.vulnerability_ids.iter().cloned())
+        .map(|p| (p.row.id, p.vulnerability_ids.as_slice()))
         .collect();
-    let vuln_ids = registry_ids(conn, "vulnerability", "vulnerability_id", &all_ids, now).await?;
-    let refs: Vec<Vec<Param>> = findings
-        .iter()
-        .flat_map(|p| {
-            let vuln_ids = &vuln_ids;
-            p.vulnerability_ids
-                .iter()
-                .enumerate()
-                .filter_map(move |(ord, id)| {
-                    let vid = *vuln_ids.get(id)?;
-                    Some(vec![
-                        p.row.id.into(),
-                        vid.into(),
-                        i64::try_from(ord).unwrap_or(i64::MAX).into(),
-                    ])
-                })
-        })
-        .collect();
-    bulk::insert_rows(
-        conn,
-        "finding_vulnerability_reference",
-        &["finding_id", "vulnerability_id", "ord"],
-        &refs,
-        "",
-    )
-    .await?;
+    add_vulnerability_ids(conn, &ids_of, now).await?;
 
     let cwes: Vec<Vec<Param>> = findings
         .iter()
@@ -603,6 +578,45 @@ pub async fn add_notes(
         "finding_notes",
         &["finding_id", "notes_id"],
         &links,
+        "",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Links each finding to its vulnerability ids, in order, creating the
+/// vulnerability rows that do not exist yet.
+pub(crate) async fn add_vulnerability_ids(
+    conn: &mut Conn,
+    findings: &[(i64, &[String])],
+    now: DateTime<Utc>,
+) -> ImportResult<()> {
+    let names: Vec<String> = findings
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().cloned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let registry = registry_ids(conn, "vulnerability", "vulnerability_id", &names, now).await?;
+    let refs: Vec<Vec<Param>> = findings
+        .iter()
+        .flat_map(|(finding_id, ids)| {
+            let registry = &registry;
+            ids.iter().enumerate().filter_map(move |(ord, name)| {
+                Some(vec![
+                    (*finding_id).into(),
+                    (*registry.get(name)?).into(),
+                    i64::try_from(ord).unwrap_or(i64::MAX).into(),
+                ])
+            })
+        })
+        .collect();
+    bulk::insert_rows(
+        conn,
+        "finding_vulnerability_reference",
+        &["finding_id", "vulnerability_id", "ord"],
+        &refs,
         "",
     )
     .await?;

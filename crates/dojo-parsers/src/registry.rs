@@ -233,8 +233,12 @@ pub fn scan_type(name: &str) -> Option<&'static ScanTypeInfo> {
     scan_type_info(name).filter(|t| parser_fn(t.name).is_some())
 }
 
-/// Parses one report. Never panics on report content.
-pub fn parse(scan_type: &str, file_name: &str, bytes: &[u8]) -> Result<ParseOutput, ParseError> {
+/// The parser of a scan type and what it is given.
+fn prepare<'a>(
+    scan_type: &str,
+    file_name: &'a str,
+    bytes: &'a [u8],
+) -> Result<(ParseFn, Input<'a>), ParseError> {
     let info =
         scan_type_info(scan_type).ok_or_else(|| ParseError::UnknownScanType(scan_type.into()))?;
     let f = parser_fn(info.name).ok_or_else(|| ParseError::Unsupported(scan_type.into()))?;
@@ -243,6 +247,12 @@ pub fn parse(scan_type: &str, file_name: &str, bytes: &[u8]) -> Result<ParseOutp
         file_name,
         bytes,
     };
+    Ok((f, input))
+}
+
+/// Parses one report. Never panics on report content.
+pub fn parse(scan_type: &str, file_name: &str, bytes: &[u8]) -> Result<ParseOutput, ParseError> {
+    let (f, input) = prepare(scan_type, file_name, bytes)?;
     let mut out = f(&input)?;
     for t in &mut out.tests {
         for finding in &mut t.findings {
@@ -263,19 +273,15 @@ pub fn parse_in_slices(
     bytes: &[u8],
     sink: &mut Sink<'_>,
 ) -> Result<ParseOutput, ParseError> {
-    let info =
-        scan_type_info(scan_type).ok_or_else(|| ParseError::UnknownScanType(scan_type.into()))?;
-    let f = parser_fn(info.name).ok_or_else(|| ParseError::Unsupported(scan_type.into()))?;
-    let input = Input {
-        scan_type: info,
-        file_name,
-        bytes,
-    };
+    let (f, input) = prepare(scan_type, file_name, bytes)?;
     let mut cleaned = |test: usize, mut findings: Vec<crate::finding::Finding>| {
         findings.iter_mut().for_each(strip_nul);
         sink(test, findings)
     };
-    if let Some((_, slice_parser)) = SLICE_PARSERS.iter().find(|(n, _)| *n == info.name) {
+    if let Some((_, slice_parser)) = SLICE_PARSERS
+        .iter()
+        .find(|(n, _)| *n == input.scan_type.name)
+    {
         return slice_parser(&input, &mut cleaned);
     }
     let mut out = f(&input)?;

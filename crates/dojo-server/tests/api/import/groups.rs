@@ -129,61 +129,48 @@ async fn set_finding_groups(app: &App, on: bool) {
 
 const ALL: &[Spec] = &[XSS, SQLI, BANNER, CSRF];
 
-db_test!(group_by_component_name, |db| {
-    let app = App::new(&db).await;
-    let test_id = import(&app, ALL, Some(("component_name", true))).await;
-    assert_eq!(
-        groups_of(&app, test_id).await,
-        expect(&[("Findings in: lib", &["Sqli", "Xss"])])
-    );
-});
+/// Group names, each with the titles of its findings.
+type Groups = &'static [(&'static str, &'static [&'static str])];
 
-db_test!(group_by_component_name_and_version, |db| {
-    let app = App::new(&db).await;
-    let test_id = import(&app, ALL, Some(("component_name+component_version", true))).await;
-    assert_eq!(
-        groups_of(&app, test_id).await,
-        expect(&[
+/// Each `group_by` option and the groups it makes of [`ALL`].
+const GROUPINGS: &[(&str, Groups)] = &[
+    ("component_name", &[("Findings in: lib", &["Sqli", "Xss"])]),
+    (
+        "component_name+component_version",
+        &[
             ("Findings in: lib:1.0", &["Xss"]),
             ("Findings in: lib:2.0", &["Sqli"]),
             ("Findings in: None:3.0", &["Banner"]),
-        ])
-    );
-});
-
-db_test!(group_by_file_path, |db| {
-    let app = App::new(&db).await;
-    let test_id = import(&app, ALL, Some(("file_path", true))).await;
-    assert_eq!(
-        groups_of(&app, test_id).await,
-        expect(&[("Findings in: Filepath src/a.js", &["Sqli", "Xss"])])
-    );
-});
-
-db_test!(group_by_finding_title, |db| {
-    let app = App::new(&db).await;
-    let test_id = import(&app, ALL, Some(("finding_title", true))).await;
-    assert_eq!(
-        groups_of(&app, test_id).await,
-        expect(&[
+        ],
+    ),
+    (
+        "file_path",
+        &[("Findings in: Filepath src/a.js", &["Sqli", "Xss"])],
+    ),
+    (
+        "finding_title",
+        &[
             ("Findings in: Xss", &["Xss"]),
             ("Findings in: Sqli", &["Sqli"]),
             ("Findings in: Banner", &["Banner"]),
             ("Findings in: Csrf", &["Csrf"]),
-        ])
-    );
-});
-
-db_test!(group_by_vuln_id_from_tool, |db| {
-    let app = App::new(&db).await;
-    let test_id = import(&app, ALL, Some(("vuln_id_from_tool", true))).await;
-    assert_eq!(
-        groups_of(&app, test_id).await,
-        expect(&[
+        ],
+    ),
+    (
+        "vuln_id_from_tool",
+        &[
             ("Findings in: Vulnerability ID R1", &["Xss"]),
             ("Findings in: Vulnerability ID R2", &["Sqli"]),
-        ])
-    );
+        ],
+    ),
+];
+
+db_test!(each_group_by_option_names_its_groups, |db| {
+    let app = App::new(&db).await;
+    for (option, groups) in GROUPINGS {
+        let test_id = import(&app, ALL, Some((option, true))).await;
+        assert_eq!(groups_of(&app, test_id).await, expect(groups), "{option}");
+    }
 });
 
 db_test!(long_names_are_cut_to_255_characters, |db| {
