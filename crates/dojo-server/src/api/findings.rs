@@ -1,16 +1,18 @@
-//! `/api/v2/findings/`: list with DefectDojo's filters and ordering, and
-//! retrieve, restricted in the query to the products the caller may see.
+//! `/api/v2/findings/`: list with DefectDojo's filters and ordering, retrieve,
+//! restricted in the query to the products the caller may see, and delete.
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
+use dojo_domain::authz::Permission;
 use dojo_domain::entities::{BurpRawRequestResponse, Finding, FindingGroup};
-use dojo_storage::bulk;
 use dojo_storage::Conn;
+use dojo_storage::{bulk, cascade};
 use serde_json::{json, Value};
 
 use crate::api::list::{self, Filters, QueryParams};
@@ -27,8 +29,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v2/findings/", get(list_findings))
         .route("/api/v2/findings", get(list_findings))
-        .route("/api/v2/findings/{id}/", get(retrieve_finding))
-        .route("/api/v2/findings/{id}", get(retrieve_finding))
+        .route(
+            "/api/v2/findings/{id}/",
+            get(retrieve_finding).delete(delete_finding),
+        )
+        .route(
+            "/api/v2/findings/{id}",
+            get(retrieve_finding).delete(delete_finding),
+        )
 }
 
 /// `o` values and the columns they sort on (api.md §3.5).
@@ -300,6 +308,30 @@ async fn retrieve_finding(
         .pop()
         .unwrap_or(Value::Null);
     Ok(Json(with_prefetch(body)))
+}
+
+/// Deleting a finding takes Maintainer or Owner on its product; a finding the
+/// caller cannot see is a 404. Its duplicates get a new original (see
+/// `dojo_storage::cascade`).
+async fn delete_finding(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let scope = Visibility::Product("f.product_id");
+    let finding: Finding =
+        find_visible(&mut conn, &caller, "finding f", "f", scope, &id, MODEL).await?;
+    if !caller
+        .access
+        .may_on_product(&mut conn, finding.product_id, Permission::FindingDelete)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    drop(conn);
+    cascade::delete_finding(&state.db, finding.id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Renders findings with everything that lives in other tables, one query per

@@ -1,4 +1,4 @@
-//! `GET /api/v2/findings/`: filters, pages, ordering, and visibility by role.
+//! `/api/v2/findings/`: filters, pages, ordering, visibility by role, and delete.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -128,6 +128,45 @@ db_test!(members_see_their_products_findings_only, |db| {
 
     let (status, _) = get(&app, &reader, "/api/v2/findings/abc/").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+});
+
+db_test!(deleting_a_finding_takes_maintainer_and_leaves_a_404, |db| {
+    let app = App::new(&db).await;
+    let cases: &[(Option<Role>, u16)] = &[
+        (Some(Role::Reader), 403),
+        (Some(Role::ApiImporter), 403),
+        (Some(Role::Writer), 403),
+        (Some(Role::Maintainer), 204),
+        (Some(Role::Owner), 204),
+        (None, 404),
+    ];
+    for (n, (role, expected)) in cases.iter().enumerate() {
+        let product = seed(&app, &format!("Product {n}"), &format!("Issue {n}"), 2).await;
+        let token = match role {
+            Some(role) => member(&app, &format!("member{n}"), product, *role).await,
+            None => user_with_token(&db, &format!("outsider{n}"), false).await.1,
+        };
+        let (_, list) = get(
+            &app,
+            &app.token,
+            &format!("/api/v2/findings/?test__engagement__product={product}&o=id"),
+        )
+        .await;
+        let id = list["results"][0]["id"].as_i64().expect("a finding id");
+        let item = format!("/api/v2/findings/{id}/");
+        let (status, body) = send(&app, &token, "DELETE", &item, None).await;
+        assert_eq!(status.as_u16(), *expected, "{role:?}: {body}");
+        let (status, _) = get(&app, &app.token, &item).await;
+        let gone = *expected == 204;
+        assert_eq!(status == StatusCode::NOT_FOUND, gone, "{role:?}");
+        let (_, list) = get(
+            &app,
+            &app.token,
+            &format!("/api/v2/findings/?test__engagement__product={product}"),
+        )
+        .await;
+        assert_eq!(list["count"], if gone { 1 } else { 2 }, "{role:?}");
+    }
 });
 
 db_test!(a_token_is_needed, |db| {
