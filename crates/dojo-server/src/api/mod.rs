@@ -13,6 +13,7 @@ pub mod references;
 pub mod related;
 pub mod resource;
 pub mod shapes;
+pub mod test_imports;
 pub mod test_types;
 pub mod tests;
 mod token_auth;
@@ -36,4 +37,5 @@ pub fn routes() -> Router<AppState> {
         .merge(products::routes())
         .merge(tests::routes())
         .merge(test_types::routes())
+        .merge(test_imports::routes())
 }

@@ -10,4 +10,5 @@ mod import;
 mod product_types;
 mod products;
 mod startup;
+mod test_imports;
 mod tests;

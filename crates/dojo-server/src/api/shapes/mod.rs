@@ -8,6 +8,7 @@ pub mod findings;
 pub mod notes;
 pub mod product_types;
 pub mod products;
+pub mod test_imports;
 pub mod test_types;
 pub mod tests;
 
