@@ -678,37 +678,34 @@ pub(crate) async fn import_in(
         if let Some(slice) = slice {
             pending.extend(report_findings(slice, request.minimum_severity)?);
         }
-        if pending.is_empty() || (pending.len() < WRITE_CHUNK && !done) {
-            if done {
-                break;
-            }
-            continue;
+        // A slice is written once 5,000 findings wait, and the rest at the end.
+        if pending.len() >= WRITE_CHUNK || (done && !pending.is_empty()) {
+            let chunk_ids = bulk::allocate_ids(conn, repo::findings::TABLE, pending.len()).await?;
+            let prepared: Vec<Prepared> = std::mem::take(&mut pending)
+                .into_iter()
+                .zip(&chunk_ids)
+                .map(|((finding, severity), id)| {
+                    let mut p = write::prepare(&stamp, finding, severity);
+                    p.row.id = *id;
+                    p
+                })
+                .collect();
+            write::insert_findings(
+                conn,
+                &prepared,
+                test_type.id,
+                context.product.id,
+                request.endpoint_to_add,
+                now,
+                phases,
+            )
+            .await?;
+            let (rows, endpoints) = dedup_rows(&prepared, &context, test_type.id);
+            batch.extend(rows);
+            batch_endpoints.extend(endpoints);
+            reported.add(&prepared);
+            ids.extend(chunk_ids);
         }
-        let chunk_ids = bulk::allocate_ids(conn, repo::findings::TABLE, pending.len()).await?;
-        let prepared: Vec<Prepared> = std::mem::take(&mut pending)
-            .into_iter()
-            .zip(&chunk_ids)
-            .map(|((finding, severity), id)| {
-                let mut p = write::prepare(&stamp, finding, severity);
-                p.row.id = *id;
-                p
-            })
-            .collect();
-        write::insert_findings(
-            conn,
-            &prepared,
-            test_type.id,
-            context.product.id,
-            request.endpoint_to_add,
-            now,
-            phases,
-        )
-        .await?;
-        let (rows, endpoints) = dedup_rows(&prepared, &context, test_type.id);
-        batch.extend(rows);
-        batch_endpoints.extend(endpoints);
-        reported.add(&prepared);
-        ids.extend(chunk_ids);
         if done {
             break;
         }

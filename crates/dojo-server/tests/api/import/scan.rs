@@ -288,3 +288,65 @@ db_test!(
         assert_eq!(mitigated, 1);
     }
 );
+
+db_test!(
+    a_test_type_named_after_the_findings_is_still_the_tests,
+    |db| {
+        // Findings are written while the report is read, before its own keys
+        // that come after them; the test and found-by take those keys at the end.
+        let app = App::new(&db).await;
+        let engagement = app.engagement("Shop", "CI", false).await;
+        let findings: Vec<serde_json::Value> = (0..6_000)
+            .map(|n| json!({"title": format!("Issue {n}"), "severity": "Low", "description": "d"}))
+            .collect();
+        let report = json!({
+            "findings": findings,
+            "name": "Nightly",
+            "type": "Acme Checker",
+            "description": "Acme's nightly run",
+        });
+        let body = app
+            .import(generic_form(engagement.id, report.to_string().as_bytes()))
+            .await;
+        let test_id = body["test_id"].as_i64().expect("test id");
+        let (status, test) = send(
+            &app,
+            &app.token,
+            "GET",
+            &format!("/api/v2/tests/{test_id}/"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{test}");
+        assert_eq!(
+            test["test_type_name"],
+            "Acme Checker Scan (Generic Findings Import)"
+        );
+        assert_eq!(test["description"], "Acme's nightly run");
+        let test_type = test["test_type"].clone();
+        let (_, list) = send(
+            &app,
+            &app.token,
+            "GET",
+            &format!("/api/v2/findings/?test={test_id}&limit=1&o=-id"),
+            None,
+        )
+        .await;
+        assert_eq!(list["count"], 6_000);
+        assert_eq!(list["results"][0]["found_by"], json!([test_type]));
+        let mut conn = app.db.conn().await.expect("connection");
+        let stale: Vec<(i64,)> = dojo_storage::bulk::fetch_all(
+            &mut conn,
+            "SELECT COUNT(*) FROM finding_found_by b JOIN finding f ON f.id = b.finding_id \
+         WHERE f.test_id = $1 AND b.test_type_id <> $2",
+            &[test_id.into(), test_type.as_i64().expect("id").into()],
+        )
+        .await
+        .expect("count");
+        assert_eq!(
+            stale,
+            vec![(0,)],
+            "every found-by row names the report's type"
+        );
+    }
+);
