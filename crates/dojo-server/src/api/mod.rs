@@ -7,6 +7,7 @@ pub mod findings;
 pub mod import;
 pub mod list;
 pub mod members;
+pub mod object_notes;
 pub mod product_types;
 pub mod products;
 pub mod references;
@@ -38,4 +39,5 @@ pub fn routes() -> Router<AppState> {
         .merge(tests::routes())
         .merge(test_types::routes())
         .merge(test_imports::routes())
+        .merge(object_notes::routes())
 }

@@ -7,6 +7,7 @@ mod engagements;
 mod findings;
 mod health;
 mod import;
+mod object_notes;
 mod product_types;
 mod products;
 mod startup;

@@ -1,0 +1,178 @@
+//! `/api/v2/{findings,engagements,tests}/{id}/notes/` (api.md §4.4, §4.5): the
+//! notes of an object, and a new note on it. Both need only that the caller
+//! may see the object; an object they cannot see is a 404.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use dojo_domain::entities::{Engagement, Finding, Note, NoteType, Test};
+use dojo_storage::bulk;
+use dojo_storage::links::{self, Link};
+use dojo_storage::{repo, Conn};
+use serde_json::{json, Value};
+
+use crate::api::resource::{find_visible, Visibility};
+use crate::api::shapes::notes as shape;
+use crate::api::{related, RequestFields};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// What a notes route hangs off.
+#[derive(Debug, Clone, Copy)]
+enum Owner {
+    Finding,
+    Engagement,
+    Test,
+}
+
+impl Owner {
+    /// The link table and its column naming the owner.
+    fn link(self) -> (&'static str, &'static str, Link) {
+        match self {
+            Owner::Finding => ("finding_notes", "finding_id", Link::FindingNotes),
+            Owner::Engagement => ("engagement_notes", "engagement_id", Link::EngagementNotes),
+            Owner::Test => ("test_notes", "test_id", Link::TestNotes),
+        }
+    }
+
+    /// The object's id if the caller may see it.
+    async fn visible(self, conn: &mut Conn, caller: &Caller, id: &str) -> Result<i64, ApiError> {
+        Ok(match self {
+            Owner::Finding => {
+                let scope = Visibility::Product("f.product_id");
+                let row: Finding =
+                    find_visible(conn, caller, "finding f", "f", scope, id, "Finding").await?;
+                row.id
+            }
+            Owner::Engagement => {
+                let scope = Visibility::Product("e.product_id");
+                let row: Engagement =
+                    find_visible(conn, caller, "engagement e", "e", scope, id, "Engagement")
+                        .await?;
+                row.id
+            }
+            Owner::Test => {
+                let scope = Visibility::Product("e.product_id");
+                let from = "test t JOIN engagement e ON e.id = t.engagement_id";
+                let row: Test = find_visible(conn, caller, from, "t", scope, id, "Test").await?;
+                row.id
+            }
+        })
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    let mut router = Router::new();
+    for (collection, owner) in [
+        ("findings", Owner::Finding),
+        ("engagements", Owner::Engagement),
+        ("tests", Owner::Test),
+    ] {
+        let route = get(
+            move |state: State<AppState>, caller: Caller, id: Path<String>| {
+                list_notes(state, caller, id, owner)
+            },
+        )
+        .post(
+            move |state: State<AppState>, caller: Caller, id: Path<String>, body: RequestFields| {
+                add_note(state, caller, id, body, owner)
+            },
+        );
+        router = router
+            .route(
+                &format!("/api/v2/{collection}/{{id}}/notes/"),
+                route.clone(),
+            )
+            .route(&format!("/api/v2/{collection}/{{id}}/notes"), route);
+    }
+    router
+}
+
+async fn list_notes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    owner: Owner,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let id = owner.visible(&mut conn, &caller, &id).await?;
+    let (table, column, _) = owner.link();
+    let notes = related::notes_of(&mut conn, table, column, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    Ok(Json(json!({ column: id, "notes": notes })))
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: RequestFields,
+    owner: Owner,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let id = owner.visible(&mut tx, &caller, &id).await?;
+    let new = shape::read_new(&body).map_err(ApiError::Fields)?;
+    let (table, column, link) = owner.link();
+    if let Some(type_id) = new.note_type {
+        let note_type = repo::note_types::find(&mut tx, type_id)
+            .await?
+            .ok_or_else(|| {
+                field_error(format!("Invalid pk \"{type_id}\" - object does not exist."))
+            })?;
+        if note_type.is_single && has_note_of_type(&mut tx, table, column, id, &note_type).await? {
+            return Err(field_error(format!(
+                "The note type \"{}\" allows one note per object, and this one has it already.",
+                note_type.name
+            )));
+        }
+    }
+    let note = repo::notes::insert(
+        &mut tx,
+        &Note {
+            id: 0,
+            note_type_id: new.note_type,
+            entry: new.entry.clone(),
+            date: Utc::now(),
+            author_id: caller.user.id,
+            private: new.private,
+            edited: false,
+            editor_id: None,
+            edit_time: None,
+        },
+    )
+    .await?;
+    links::add(&mut tx, link, id, note.id).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(shape::created_json(&caller.user, &new.entry, new.private)),
+    ))
+}
+
+fn field_error(message: String) -> ApiError {
+    ApiError::Fields([("note_type".to_owned(), vec![message])].into())
+}
+
+async fn has_note_of_type(
+    conn: &mut Conn,
+    table: &str,
+    column: &str,
+    id: i64,
+    note_type: &NoteType,
+) -> Result<bool, ApiError> {
+    let found: Vec<(i64,)> = bulk::fetch_all(
+        conn,
+        &format!(
+            "SELECT n.id FROM notes n JOIN {table} l ON l.notes_id = n.id \
+             WHERE l.{column} = $1 AND n.note_type_id = $2"
+        ),
+        &[id.into(), note_type.id.into()],
+    )
+    .await?;
+    Ok(!found.is_empty())
+}
