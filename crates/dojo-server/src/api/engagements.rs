@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::Engagement;
+use dojo_domain::EngagementStatus;
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{cascade, repo, Conn};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
@@ -31,11 +32,46 @@ pub fn routes() -> Router<AppState> {
         .put(update_engagement)
         .patch(partial_update_engagement)
         .delete(delete_engagement);
+    let close = post(|state, caller, id| set_open(state, caller, id, false));
+    let reopen = post(|state, caller, id| set_open(state, caller, id, true));
     Router::new()
         .route("/api/v2/engagements/", collection.clone())
         .route("/api/v2/engagements", collection)
         .route("/api/v2/engagements/{id}/", item.clone())
         .route("/api/v2/engagements/{id}", item)
+        .route("/api/v2/engagements/{id}/close/", close.clone())
+        .route("/api/v2/engagements/{id}/close", close)
+        .route("/api/v2/engagements/{id}/reopen/", reopen.clone())
+        .route("/api/v2/engagements/{id}/reopen", reopen)
+}
+
+/// `close/` (inactive, Completed) and `reopen/` (active, In Progress): an
+/// edit of the engagement, answered with `{}` as DefectDojo does. The body,
+/// if any, is not read.
+async fn set_open(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    open: bool,
+) -> Result<Json<Value>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let mut row = visible(&mut tx, &caller, &id).await?;
+    if !caller
+        .access
+        .may_on_product(&mut tx, row.product_id, Permission::EngagementEdit)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    row.active = open;
+    row.status = if open {
+        EngagementStatus::InProgress
+    } else {
+        EngagementStatus::Completed
+    };
+    repo::engagements::save(&mut tx, &row).await?;
+    tx.commit().await?;
+    Ok(Json(json!({})))
 }
 
 /// `o` values (api.md §3.3).

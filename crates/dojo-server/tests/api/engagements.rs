@@ -208,3 +208,37 @@ db_test!(engagement_permissions_follow_the_role_table, |db| {
         assert_eq!(status.as_u16(), *expected, "{who:?} {action:?}: {body}");
     }
 });
+
+db_test!(close_and_reopen_set_active_and_status, |db| {
+    let app = App::new(&db).await;
+    let engagement = app.engagement("Shop", "CI", false).await;
+    let item = format!("/api/v2/engagements/{}/", engagement.id);
+    let reader = member(&app, "reader", engagement.product_id, Role::Reader).await;
+    let importer = member(&app, "importer", engagement.product_id, Role::ApiImporter).await;
+    let (_, outsider) = user_with_token(&db, "outsider", false).await;
+
+    let close = format!("{item}close/");
+    let (status, _) = send(&app, &outsider, "POST", &close, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(&app, &reader, "POST", &close, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, body) = send(&app, &reader, "GET", &item, None).await;
+    assert_eq!(
+        (body["active"].clone(), body["status"].clone()),
+        (json!(true), json!("Not Started"))
+    );
+
+    for (action, body, active, state) in [
+        ("close/", None, false, "Completed"),
+        ("reopen/", Some(json!({})), true, "In Progress"),
+        ("close/", Some(json!({})), false, "Completed"),
+    ] {
+        let (status, answer) =
+            send(&app, &importer, "POST", &format!("{item}{action}"), body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {answer}");
+        assert_eq!(answer, json!({}));
+        let (_, body) = send(&app, &reader, "GET", &item, None).await;
+        assert_eq!(body["active"], active, "{action}");
+        assert_eq!(body["status"], state, "{action}");
+    }
+});
