@@ -39,6 +39,10 @@ pub enum ApiError {
     /// cannot check (api.md §1.8).
     #[error("{0}")]
     BadRequestDetail(String),
+    /// 400 `{"error": …}`: the shape of DefectDojo's hand-written action refusals
+    /// (`remove_tags`, `remove_note`).
+    #[error("{0}")]
+    ActionRefused(String),
     /// 409 `{"message": …}`: a delete blocked by references, or a unique race.
     #[error("{0}")]
     Conflict(String),
@@ -71,6 +75,9 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, Json(json!({ "message": message }))).into_response()
             }
             ApiError::List(messages) => (StatusCode::BAD_REQUEST, Json(messages)).into_response(),
+            ApiError::ActionRefused(error) => {
+                (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response()
+            }
             ApiError::Forbidden(detail) => {
                 (StatusCode::FORBIDDEN, Json(json!({ "detail": detail }))).into_response()
             }

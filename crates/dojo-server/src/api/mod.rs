@@ -3,6 +3,7 @@
 mod body;
 pub mod engagements;
 pub mod fields;
+pub mod finding_actions;
 pub mod findings;
 pub mod import;
 pub mod list;
@@ -40,4 +41,5 @@ pub fn routes() -> Router<AppState> {
         .merge(test_types::routes())
         .merge(test_imports::routes())
         .merge(object_notes::routes())
+        .merge(finding_actions::routes())
 }

@@ -122,13 +122,19 @@ async fn add_note(
         let note_type = repo::note_types::find(&mut tx, type_id)
             .await?
             .ok_or_else(|| {
-                field_error(format!("Invalid pk \"{type_id}\" - object does not exist."))
+                ApiError::field(
+                    "note_type",
+                    format!("Invalid pk \"{type_id}\" - object does not exist."),
+                )
             })?;
         if note_type.is_single && has_note_of_type(&mut tx, table, column, id, &note_type).await? {
-            return Err(field_error(format!(
-                "The note type \"{}\" allows one note per object, and this one has it already.",
-                note_type.name
-            )));
+            return Err(ApiError::field(
+                "note_type",
+                format!(
+                    "The note type \"{}\" allows one note per object, and this one has it already.",
+                    note_type.name
+                ),
+            ));
         }
     }
     let note = repo::notes::insert(
@@ -152,10 +158,6 @@ async fn add_note(
         StatusCode::CREATED,
         Json(shape::created_json(&caller.user, &new.entry, new.private)),
     ))
-}
-
-fn field_error(message: String) -> ApiError {
-    ApiError::Fields([("note_type".to_owned(), vec![message])].into())
 }
 
 async fn has_note_of_type(

@@ -4,6 +4,7 @@ mod support;
 
 mod auth;
 mod engagements;
+mod finding_actions;
 mod findings;
 mod health;
 mod import;
