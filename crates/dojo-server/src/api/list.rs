@@ -208,6 +208,25 @@ impl Filters {
         }
     }
 
+    /// An instant (ISO 8601 with offset), matched exactly; `template` holds
+    /// `{}` where the placeholder goes (a column comparison or a subquery).
+    pub fn instant_into(&mut self, q: &QueryParams, name: &str, template: &str) {
+        let Some(v) = q.get(name) else {
+            return;
+        };
+        match chrono::DateTime::parse_from_rfc3339(v) {
+            Ok(at) => {
+                let p = self.next_placeholder(Param::Instant(Some(at.with_timezone(&chrono::Utc))));
+                self.clauses.push(template.replace("{}", &p));
+            }
+            Err(_) => self
+                .errors
+                .entry(name.to_owned())
+                .or_default()
+                .push("Enter a valid date/time.".into()),
+        }
+    }
+
     /// Case-insensitive equality (`iexact`).
     pub fn iexact(&mut self, q: &QueryParams, name: &str, column: &str) {
         if let Some(v) = q.get(name) {

@@ -8,6 +8,7 @@ pub mod findings;
 pub mod import;
 pub mod list;
 pub mod members;
+pub mod notes;
 pub mod object_notes;
 pub mod product_types;
 pub mod products;
@@ -42,4 +43,5 @@ pub fn routes() -> Router<AppState> {
         .merge(test_imports::routes())
         .merge(object_notes::routes())
         .merge(finding_actions::routes())
+        .merge(notes::routes())
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use dojo_domain::entities::{Note, NoteType, User};
+use dojo_domain::entities::{Note, NoteHistory, NoteType, User};
 use dojo_storage::bulk;
 use dojo_storage::Conn;
 use serde_json::Value;
@@ -51,33 +51,69 @@ pub async fn notes_of(
         format!("SELECT * FROM notes WHERE id IN ({list}) ORDER BY date DESC, id DESC")
     })
     .await?;
+    let mut rendered = render_notes(conn, &rows).await?;
+    let owner: HashMap<i64, i64> = links.into_iter().map(|(o, n)| (n, o)).collect();
+    let mut out: HashMap<i64, Vec<Value>> = HashMap::new();
+    for note in &rows {
+        if let (Some(object), Some(json)) = (owner.get(&note.id), rendered.remove(&note.id)) {
+            out.entry(*object).or_default().push(json);
+        }
+    }
+    Ok(out)
+}
+
+/// Notes rendered with their authors, editors, types and history, by note id,
+/// with one query per table.
+pub async fn render_notes(conn: &mut Conn, rows: &[Note]) -> Result<HashMap<i64, Value>, ApiError> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let note_ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
+    let history: Vec<NoteHistory> = bulk::fetch_in(conn, &[], &note_ids, |list| {
+        format!("SELECT * FROM note_history WHERE note_id IN ({list}) ORDER BY id")
+    })
+    .await?;
     let user_ids: Vec<i64> = rows
         .iter()
         .flat_map(|n| std::iter::once(n.author_id).chain(n.editor_id))
+        .chain(history.iter().filter_map(|h| h.current_editor_id))
         .collect();
     let users: Vec<User> = bulk::fetch_in(conn, &[], &user_ids, |list| {
         format!("SELECT * FROM dojo_user WHERE id IN ({list})")
     })
     .await?;
     let users: HashMap<i64, User> = users.into_iter().map(|u| (u.id, u)).collect();
-    let type_ids: Vec<i64> = rows.iter().filter_map(|n| n.note_type_id).collect();
+    let type_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|n| n.note_type_id)
+        .chain(history.iter().filter_map(|h| h.note_type_id))
+        .collect();
     let types: Vec<NoteType> = bulk::fetch_in(conn, &[], &type_ids, |list| {
         format!("SELECT * FROM note_type WHERE id IN ({list})")
     })
     .await?;
     let types: HashMap<i64, NoteType> = types.into_iter().map(|t| (t.id, t)).collect();
-    let owner: HashMap<i64, i64> = links.into_iter().map(|(f, n)| (n, f)).collect();
-    let mut out: HashMap<i64, Vec<Value>> = HashMap::new();
-    for note in &rows {
-        let (Some(finding), Some(author)) = (owner.get(&note.id), users.get(&note.author_id))
-        else {
+    let mut histories: HashMap<i64, Vec<Value>> = HashMap::new();
+    for entry in &history {
+        let editor = entry.current_editor_id.and_then(|id| users.get(&id));
+        let note_type = entry.note_type_id.and_then(|id| types.get(&id));
+        histories
+            .entry(entry.note_id)
+            .or_default()
+            .push(notes::history_json(entry, editor, note_type));
+    }
+    let mut out = HashMap::new();
+    for note in rows {
+        let Some(author) = users.get(&note.author_id) else {
             continue;
         };
         let editor = note.editor_id.and_then(|id| users.get(&id));
         let note_type = note.note_type_id.and_then(|id| types.get(&id));
-        out.entry(*finding)
-            .or_default()
-            .push(notes::json(note, author, editor, note_type, &[]));
+        let history = histories.remove(&note.id).unwrap_or_default();
+        out.insert(
+            note.id,
+            notes::json(note, author, editor, note_type, &history),
+        );
     }
     Ok(out)
 }

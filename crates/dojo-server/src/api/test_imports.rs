@@ -9,10 +9,9 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{DateTime, Utc};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::{TestImport, TestImportFindingAction};
-use dojo_storage::bulk::{self, Param};
+use dojo_storage::bulk;
 use dojo_storage::Conn;
 use serde_json::{json, Value};
 
@@ -72,27 +71,11 @@ fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
         let p = format!("${}", f.params.len());
         f.push(Some(WITH_ACTION.replace("{}", &format!("a.action = {p}"))));
     }
-    let created_at = q.get("test_import_finding_action__created");
-    let created = created_at
-        .map(|v| {
-            DateTime::parse_from_rfc3339(v)
-                .map(|at| at.with_timezone(&Utc))
-                .map_err(|_| {
-                    ApiError::Fields(
-                        [(
-                            "test_import_finding_action__created".to_owned(),
-                            vec!["Enter a valid date/time.".to_owned()],
-                        )]
-                        .into(),
-                    )
-                })
-        })
-        .transpose()?;
-    if let Some(at) = created {
-        f.params.push(Param::Instant(Some(at)));
-        let p = format!("${}", f.params.len());
-        f.push(Some(WITH_ACTION.replace("{}", &format!("a.created = {p}"))));
-    }
+    f.instant_into(
+        q,
+        "test_import_finding_action__created",
+        &WITH_ACTION.replace("{}", "a.created = {}"),
+    );
     f.check()?;
     Ok(f)
 }

@@ -8,6 +8,7 @@ mod finding_actions;
 mod findings;
 mod health;
 mod import;
+mod notes;
 mod object_notes;
 mod product_types;
 mod products;
