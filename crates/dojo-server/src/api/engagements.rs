@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -30,7 +31,7 @@ pub fn routes() -> Router<AppState> {
     let collection = get(list_engagements).post(create_engagement);
     let item = get(retrieve_engagement)
         .put(update_engagement)
-        .patch(partial_update_engagement)
+        .patch(update_engagement)
         .delete(delete_engagement);
     let close = post(|state, caller, id| set_open(state, caller, id, false));
     let reopen = post(|state, caller, id| set_open(state, caller, id, true));
@@ -275,22 +276,15 @@ async fn update(
     Ok(Json(body))
 }
 
+/// PUT (every field) and PATCH (the fields given).
 async fn update_engagement(
     State(state): State<AppState>,
     caller: Caller,
+    method: Method,
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Update).await
-}
-
-async fn partial_update_engagement(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: RequestFields,
-) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Partial).await
+    update(&state, &caller, &id, &body, Mode::of(&method)).await
 }
 
 async fn delete_engagement(

@@ -32,6 +32,17 @@ pub enum Mode {
     Partial,
 }
 
+impl Mode {
+    /// PATCH reads the fields given; any other write method, every field.
+    pub fn of(method: &axum::http::Method) -> Mode {
+        if method == axum::http::Method::PATCH {
+            Mode::Partial
+        } else {
+            Mode::Update
+        }
+    }
+}
+
 /// Whether a text or choice field accepts `""` and null: `Allowed` is Django's
 /// `blank=True, null=True` (DefectDojo's optional text fields pair them),
 /// `NullOnly` is `null=True` alone (engagement `status`), `Forbidden` neither.

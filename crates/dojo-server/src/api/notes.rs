@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
     let collection = get(list_notes).post(|caller: Caller| refused(caller, Method::POST));
     let item = get(retrieve_note)
         .put(update_note)
-        .patch(partial_update_note)
+        .patch(update_note)
         .delete(|caller: Caller| refused(caller, Method::DELETE));
     Router::new()
         .route("/api/v2/notes/", collection.clone())
@@ -160,20 +160,13 @@ async fn update(
     Ok(Json(body.into_iter().next().unwrap_or_else(|| json!({}))))
 }
 
+/// PUT (every field) and PATCH (the fields given).
 async fn update_note(
     State(state): State<AppState>,
     caller: Caller,
+    method: Method,
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Update).await
-}
-
-async fn partial_update_note(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: RequestFields,
-) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Partial).await
+    update(&state, &caller, &id, &body, Mode::of(&method)).await
 }

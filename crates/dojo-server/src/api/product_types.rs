@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -28,7 +29,7 @@ pub fn routes() -> Router<AppState> {
     let collection = get(list_product_types).post(create_product_type);
     let item = get(retrieve_product_type)
         .put(update_product_type)
-        .patch(partial_update_product_type)
+        .patch(update_product_type)
         .delete(delete_product_type);
     Router::new()
         .route("/api/v2/product_types/", collection.clone())
@@ -193,22 +194,15 @@ async fn update(
     Ok(Json(body))
 }
 
+/// PUT (every field) and PATCH (the fields given).
 async fn update_product_type(
     State(state): State<AppState>,
     caller: Caller,
+    method: Method,
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Update).await
-}
-
-async fn partial_update_product_type(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: RequestFields,
-) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Partial).await
+    update(&state, &caller, &id, &body, Mode::of(&method)).await
 }
 
 async fn delete_product_type(

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -32,7 +33,7 @@ pub fn routes() -> Router<AppState> {
     let collection = get(list_products).post(create_product);
     let item = get(retrieve_product)
         .put(update_product)
-        .patch(partial_update_product)
+        .patch(update_product)
         .delete(delete_product);
     Router::new()
         .route("/api/v2/products/", collection.clone())
@@ -293,22 +294,15 @@ async fn update(
     Ok(Json(body))
 }
 
+/// PUT (every field) and PATCH (the fields given).
 async fn update_product(
     State(state): State<AppState>,
     caller: Caller,
+    method: Method,
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Update).await
-}
-
-async fn partial_update_product(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: RequestFields,
-) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Partial).await
+    update(&state, &caller, &id, &body, Mode::of(&method)).await
 }
 
 async fn delete_product(

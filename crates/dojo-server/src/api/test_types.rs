@@ -25,7 +25,7 @@ pub fn routes() -> Router<AppState> {
     let collection = get(list_test_types).post(create_test_type);
     let item = get(retrieve_test_type)
         .put(update_test_type)
-        .patch(partial_update_test_type)
+        .patch(update_test_type)
         .delete(no_delete);
     Router::new()
         .route("/api/v2/test_types/", collection.clone())
@@ -126,22 +126,15 @@ async fn update(
     Ok(Json(shape::json(&saved, &TestTypeExtra {})))
 }
 
+/// PUT (every field) and PATCH (the fields given).
 async fn update_test_type(
     State(state): State<AppState>,
     caller: Caller,
+    method: Method,
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Update).await
-}
-
-async fn partial_update_test_type(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: RequestFields,
-) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Partial).await
+    update(&state, &caller, &id, &body, Mode::of(&method)).await
 }
 
 /// DefectDojo offers no delete of test types.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -33,7 +34,7 @@ pub fn routes() -> Router<AppState> {
     let collection = get(list_tests).post(create_test);
     let item = get(retrieve_test)
         .put(update_test)
-        .patch(partial_update_test)
+        .patch(update_test)
         .delete(delete_test);
     Router::new()
         .route("/api/v2/tests/", collection.clone())
@@ -271,22 +272,15 @@ async fn update(
     Ok(Json(body))
 }
 
+/// PUT (every field) and PATCH (the fields given).
 async fn update_test(
     State(state): State<AppState>,
     caller: Caller,
+    method: Method,
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Update).await
-}
-
-async fn partial_update_test(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    body: RequestFields,
-) -> Result<Json<Value>, ApiError> {
-    update(&state, &caller, &id, &body, Mode::Partial).await
+    update(&state, &caller, &id, &body, Mode::of(&method)).await
 }
 
 async fn delete_test(
