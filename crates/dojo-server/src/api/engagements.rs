@@ -113,29 +113,31 @@ fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
     Ok(f)
 }
 
+// Engagements are not a prefetching resource: no `prefetch` key (api.md §3.3).
 async fn list_engagements(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let q = QueryParams::parse(raw.as_deref());
-    let filters = filters(&q, &caller)?;
-    let order = list::ordering(&q, ORDERING, "e.id")?;
-    let page = q.page();
+    let listing = list::Listing {
+        select: "e.*",
+        from: "engagement e",
+        ordering: Some(ORDERING),
+        id: "e.id",
+        prefetch: false,
+    };
     let mut conn = state.db.conn().await?;
-    let (count, rows): (i64, Vec<Engagement>) =
-        list::fetch_page(&mut conn, "e.*", "engagement e", &filters, &order, page).await?;
-    let results = render(&mut conn, &rows).await?;
-    // Engagements are not a prefetching resource: no `prefetch` key (api.md §3.3).
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        None,
-    )))
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        |q| filters(q, &caller),
+        render,
+    )
+    .await?;
+    Ok(Json(body))
 }
 
 async fn render(conn: &mut Conn, rows: &[Engagement]) -> Result<Vec<Value>, ApiError> {

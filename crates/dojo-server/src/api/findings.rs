@@ -13,7 +13,7 @@ use dojo_domain::authz::Permission;
 use dojo_domain::entities::{BurpRawRequestResponse, Finding, FindingGroup};
 use dojo_storage::Conn;
 use dojo_storage::{bulk, cascade};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::related;
@@ -276,22 +276,24 @@ async fn list_findings(
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let q = QueryParams::parse(raw.as_deref());
-    let filters = filters(&q, &caller)?;
-    let order = list::ordering(&q, ORDERING, "f.id")?;
-    let page = q.page();
+    let listing = list::Listing {
+        select: "f.*",
+        from: "finding f",
+        ordering: Some(ORDERING),
+        id: "f.id",
+        prefetch: true,
+    };
     let mut conn = state.db.conn().await?;
-    let (count, rows): (i64, Vec<Finding>) =
-        list::fetch_page(&mut conn, "f.*", "finding f", &filters, &order, page).await?;
-    let results = render(&mut conn, &rows).await?;
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        Some(json!({})),
-    )))
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        |q| filters(q, &caller),
+        render,
+    )
+    .await?;
+    Ok(Json(body))
 }
 
 async fn retrieve_finding(

@@ -310,6 +310,51 @@ pub fn ordering(q: &QueryParams, allowed: &[(&str, &str)], id: &str) -> Result<S
     Ok(terms.join(", "))
 }
 
+/// What a list endpoint reads: the columns and tables of its rows, the `o`
+/// values it accepts (`None`: it has no ordering filter and ignores `o`), the
+/// id column that orders ties (and everything when `o` is absent), and whether
+/// it answers with the (empty) `prefetch` key.
+pub struct Listing<'a> {
+    pub select: &'a str,
+    pub from: &'a str,
+    pub ordering: Option<&'a [(&'a str, &'a str)]>,
+    pub id: &'a str,
+    pub prefetch: bool,
+}
+
+/// A list endpoint's answer: the query's filters (`filters`), order and page
+/// applied to `listing`, the rows rendered by `render`, in DRF's envelope.
+pub async fn respond<T>(
+    conn: &mut Conn,
+    parts: &Parts,
+    raw: Option<&str>,
+    listing: &Listing<'_>,
+    filters: impl FnOnce(&QueryParams) -> Result<Filters, ApiError>,
+    render: impl AsyncFnOnce(&mut Conn, &[T]) -> Result<Vec<Value>, ApiError>,
+) -> Result<Value, ApiError>
+where
+    T: bulk::Row,
+{
+    let q = QueryParams::parse(raw);
+    let filters = filters(&q)?;
+    let order = match listing.ordering {
+        Some(allowed) => ordering(&q, allowed, listing.id)?,
+        None => format!("{} ASC", listing.id),
+    };
+    let page = q.page();
+    let (count, rows): (i64, Vec<T>) =
+        fetch_page(conn, listing.select, listing.from, &filters, &order, page).await?;
+    let results = render(conn, &rows).await?;
+    Ok(envelope(
+        &base_url(parts),
+        &q,
+        page,
+        count,
+        results,
+        listing.prefetch.then(|| json!({})),
+    ))
+}
+
 /// Counts the matching rows and fetches one page of them.
 pub async fn fetch_page<T>(
     conn: &mut Conn,

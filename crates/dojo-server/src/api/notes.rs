@@ -75,22 +75,25 @@ async fn list_notes(
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
     superuser_only(&caller)?;
-    let q = QueryParams::parse(raw.as_deref());
-    let filters = filters(&q)?;
-    let page = q.page();
-    let mut conn = state.db.conn().await?;
     // DefectDojo's notes API has no ordering filter: `o` is ignored.
-    let (count, rows): (i64, Vec<Note>) =
-        list::fetch_page(&mut conn, "n.*", "notes n", &filters, "n.id", page).await?;
-    let results = render(&mut conn, &rows).await?;
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        None,
-    )))
+    let listing = list::Listing {
+        select: "n.*",
+        from: "notes n",
+        ordering: None,
+        id: "n.id",
+        prefetch: false,
+    };
+    let mut conn = state.db.conn().await?;
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        filters,
+        render,
+    )
+    .await?;
+    Ok(Json(body))
 }
 
 async fn render(conn: &mut Conn, rows: &[Note]) -> Result<Vec<Value>, ApiError> {

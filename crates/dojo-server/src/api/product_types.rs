@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::ProductType;
 use dojo_storage::{cascade, repo, Conn};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
@@ -56,28 +56,24 @@ async fn list_product_types(
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let q = QueryParams::parse(raw.as_deref());
-    let filters = filters(&q, &caller)?;
-    let page = q.page();
+    let listing = list::Listing {
+        select: "t.*",
+        from: "product_type t",
+        ordering: None,
+        id: "t.id",
+        prefetch: true,
+    };
     let mut conn = state.db.conn().await?;
-    let (count, rows): (i64, Vec<ProductType>) = list::fetch_page(
+    let body = list::respond(
         &mut conn,
-        "t.*",
-        "product_type t",
-        &filters,
-        "t.id ASC",
-        page,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        |q| filters(q, &caller),
+        render,
     )
     .await?;
-    let results = render(&mut conn, &rows).await?;
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        Some(json!({})),
-    )))
+    Ok(Json(body))
 }
 
 /// Users with a direct membership, which 3.x clients read as `authorized_users`.

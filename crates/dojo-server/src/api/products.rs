@@ -15,7 +15,7 @@ use dojo_storage::bulk;
 use dojo_storage::links::{self, Link};
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{cascade, repo, Conn};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
@@ -102,22 +102,24 @@ async fn list_products(
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let q = QueryParams::parse(raw.as_deref());
-    let filters = filters(&q, &caller)?;
-    let order = list::ordering(&q, ORDERING, "p.id")?;
-    let page = q.page();
+    let listing = list::Listing {
+        select: "p.*",
+        from: "product p",
+        ordering: Some(ORDERING),
+        id: "p.id",
+        prefetch: true,
+    };
     let mut conn = state.db.conn().await?;
-    let (count, rows): (i64, Vec<Product>) =
-        list::fetch_page(&mut conn, "p.*", "product p", &filters, &order, page).await?;
-    let results = render(&mut conn, &rows).await?;
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        Some(json!({})),
-    )))
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        |q| filters(q, &caller),
+        render,
+    )
+    .await?;
+    Ok(Json(body))
 }
 
 async fn render(conn: &mut Conn, rows: &[Product]) -> Result<Vec<Value>, ApiError> {

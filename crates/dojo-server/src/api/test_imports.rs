@@ -13,7 +13,7 @@ use dojo_domain::authz::Permission;
 use dojo_domain::entities::{TestImport, TestImportFindingAction};
 use dojo_storage::bulk;
 use dojo_storage::Conn;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::resource::{find_visible, with_prefetch, Visibility};
@@ -86,22 +86,24 @@ async fn list_test_imports(
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let q = QueryParams::parse(raw.as_deref());
-    let filters = filters(&q, &caller)?;
-    let order = list::ordering(&q, ORDERING, "ti.id")?;
-    let page = q.page();
+    let listing = list::Listing {
+        select: "ti.*",
+        from: FROM,
+        ordering: Some(ORDERING),
+        id: "ti.id",
+        prefetch: true,
+    };
     let mut conn = state.db.conn().await?;
-    let (count, rows): (i64, Vec<TestImport>) =
-        list::fetch_page(&mut conn, "ti.*", FROM, &filters, &order, page).await?;
-    let results = render(&mut conn, &rows).await?;
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        Some(json!({})),
-    )))
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        |q| filters(q, &caller),
+        render,
+    )
+    .await?;
+    Ok(Json(body))
 }
 
 /// Renders a page with its actions, read with one query.

@@ -11,7 +11,7 @@ use dojo_storage::{repo, Conn};
 use serde_json::Value;
 
 use crate::api::fields::Mode;
-use crate::api::list::{self, Filters, QueryParams};
+use crate::api::list::{self, Filters};
 use crate::api::resource::{find_visible, Visibility};
 use crate::api::shapes::test_types::{self as shape, TestTypeExtra};
 use crate::api::RequestFields;
@@ -40,27 +40,35 @@ async fn list_test_types(
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let q = QueryParams::parse(raw.as_deref());
-    let mut filters = Filters::default();
-    filters.ids(&q, "id", "t.id");
-    filters.exact(&q, "name", "t.name");
-    filters.check()?;
-    let page = q.page();
+    let listing = list::Listing {
+        select: "t.*",
+        from: "test_type t",
+        ordering: None,
+        id: "t.id",
+        prefetch: false,
+    };
     let mut conn = state.db.conn().await?;
-    let (count, rows): (i64, Vec<TestType>) =
-        list::fetch_page(&mut conn, "t.*", "test_type t", &filters, "t.id ASC", page).await?;
-    let results = rows
-        .iter()
-        .map(|row| shape::json(row, &TestTypeExtra {}))
-        .collect();
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        None,
-    )))
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        |q| {
+            let mut f = Filters::default();
+            f.ids(q, "id", "t.id");
+            f.exact(q, "name", "t.name");
+            f.check()?;
+            Ok(f)
+        },
+        async |_: &mut Conn, rows: &[TestType]| {
+            Ok(rows
+                .iter()
+                .map(|row| shape::json(row, &TestTypeExtra {}))
+                .collect())
+        },
+    )
+    .await?;
+    Ok(Json(body))
 }
 
 async fn find(conn: &mut Conn, caller: &Caller, id: &str) -> Result<TestType, ApiError> {

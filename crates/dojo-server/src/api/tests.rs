@@ -14,7 +14,7 @@ use dojo_domain::entities::{Engagement, FindingGroup, Test, TestType};
 use dojo_storage::bulk;
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{cascade, repo, Conn};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
@@ -79,33 +79,40 @@ fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
     Ok(f)
 }
 
+/// Renders a page of tests with what lives in other tables.
+async fn render(conn: &mut Conn, rows: &[Test]) -> Result<Vec<Value>, ApiError> {
+    Ok(extras(conn, rows)
+        .await?
+        .into_iter()
+        .zip(rows)
+        .map(|(extra, row)| shape::json(row, &extra))
+        .collect())
+}
+
 async fn list_tests(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let q = QueryParams::parse(raw.as_deref());
-    let filters = filters(&q, &caller)?;
-    let order = list::ordering(&q, ORDERING, "t.id")?;
-    let page = q.page();
+    let listing = list::Listing {
+        select: "t.*",
+        from: FROM,
+        ordering: Some(ORDERING),
+        id: "t.id",
+        prefetch: true,
+    };
     let mut conn = state.db.conn().await?;
-    let (count, rows): (i64, Vec<Test>) =
-        list::fetch_page(&mut conn, "t.*", FROM, &filters, &order, page).await?;
-    let results = extras(&mut conn, &rows)
-        .await?
-        .into_iter()
-        .zip(&rows)
-        .map(|(extra, row)| shape::json(row, &extra))
-        .collect();
-    Ok(Json(list::envelope(
-        &list::base_url(&parts),
-        &q,
-        page,
-        count,
-        results,
-        Some(json!({})),
-    )))
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &listing,
+        |q| filters(q, &caller),
+        render,
+    )
+    .await?;
+    Ok(Json(body))
 }
 
 /// DefectDojo's per-scanner de-duplication settings, by the test type's name:
