@@ -113,26 +113,28 @@ fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
     Ok(f)
 }
 
-// Engagements are not a prefetching resource: no `prefetch` key (api.md §3.3).
+/// The rows of the list endpoint. Engagements are not a prefetching resource:
+/// no `prefetch` key (api.md §3.3).
+const LISTING: list::Listing = list::Listing {
+    select: "e.*",
+    from: "engagement e",
+    ordering: Some(ORDERING),
+    id: "e.id",
+    prefetch: false,
+};
+
 async fn list_engagements(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let listing = list::Listing {
-        select: "e.*",
-        from: "engagement e",
-        ordering: Some(ORDERING),
-        id: "e.id",
-        prefetch: false,
-    };
     let mut conn = state.db.conn().await?;
     let body = list::respond(
         &mut conn,
         &parts,
         raw.as_deref(),
-        &listing,
+        &LISTING,
         |q| filters(q, &caller),
         render,
     )

@@ -270,25 +270,27 @@ fn tag_filters(q: &QueryParams, f: &mut Filters) {
     }
 }
 
+/// The rows of the list endpoint.
+const LISTING: list::Listing = list::Listing {
+    select: "f.*",
+    from: "finding f",
+    ordering: Some(ORDERING),
+    id: "f.id",
+    prefetch: true,
+};
+
 async fn list_findings(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let listing = list::Listing {
-        select: "f.*",
-        from: "finding f",
-        ordering: Some(ORDERING),
-        id: "f.id",
-        prefetch: true,
-    };
     let mut conn = state.db.conn().await?;
     let body = list::respond(
         &mut conn,
         &parts,
         raw.as_deref(),
-        &listing,
+        &LISTING,
         |q| filters(q, &caller),
         render,
     )

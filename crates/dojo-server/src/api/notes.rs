@@ -68,6 +68,16 @@ fn filters(q: &QueryParams) -> Result<Filters, ApiError> {
     Ok(f)
 }
 
+/// The rows of the list endpoint. DefectDojo's notes API has no ordering
+/// filter: `o` is ignored.
+const LISTING: list::Listing = list::Listing {
+    select: "n.*",
+    from: "notes n",
+    ordering: None,
+    id: "n.id",
+    prefetch: false,
+};
+
 async fn list_notes(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,24 +85,8 @@ async fn list_notes(
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
     superuser_only(&caller)?;
-    // DefectDojo's notes API has no ordering filter: `o` is ignored.
-    let listing = list::Listing {
-        select: "n.*",
-        from: "notes n",
-        ordering: None,
-        id: "n.id",
-        prefetch: false,
-    };
     let mut conn = state.db.conn().await?;
-    let body = list::respond(
-        &mut conn,
-        &parts,
-        raw.as_deref(),
-        &listing,
-        filters,
-        render,
-    )
-    .await?;
+    let body = list::respond(&mut conn, &parts, raw.as_deref(), &LISTING, filters, render).await?;
     Ok(Json(body))
 }
 

@@ -50,25 +50,27 @@ fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
     Ok(f)
 }
 
+/// The rows of the list endpoint.
+const LISTING: list::Listing = list::Listing {
+    select: "t.*",
+    from: "product_type t",
+    ordering: None,
+    id: "t.id",
+    prefetch: true,
+};
+
 async fn list_product_types(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let listing = list::Listing {
-        select: "t.*",
-        from: "product_type t",
-        ordering: None,
-        id: "t.id",
-        prefetch: true,
-    };
     let mut conn = state.db.conn().await?;
     let body = list::respond(
         &mut conn,
         &parts,
         raw.as_deref(),
-        &listing,
+        &LISTING,
         |q| filters(q, &caller),
         render,
     )

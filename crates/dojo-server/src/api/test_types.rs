@@ -34,25 +34,27 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/test_types/{id}", item)
 }
 
+/// The rows of the list endpoint.
+const LISTING: list::Listing = list::Listing {
+    select: "t.*",
+    from: "test_type t",
+    ordering: None,
+    id: "t.id",
+    prefetch: false,
+};
+
 async fn list_test_types(
     State(state): State<AppState>,
     _caller: Caller,
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let listing = list::Listing {
-        select: "t.*",
-        from: "test_type t",
-        ordering: None,
-        id: "t.id",
-        prefetch: false,
-    };
     let mut conn = state.db.conn().await?;
     let body = list::respond(
         &mut conn,
         &parts,
         raw.as_deref(),
-        &listing,
+        &LISTING,
         |q| {
             let mut f = Filters::default();
             f.ids(q, "id", "t.id");

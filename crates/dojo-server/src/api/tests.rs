@@ -89,25 +89,27 @@ async fn render(conn: &mut Conn, rows: &[Test]) -> Result<Vec<Value>, ApiError> 
         .collect())
 }
 
+/// The rows of the list endpoint.
+const LISTING: list::Listing = list::Listing {
+    select: "t.*",
+    from: FROM,
+    ordering: Some(ORDERING),
+    id: "t.id",
+    prefetch: true,
+};
+
 async fn list_tests(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(raw): RawQuery,
     parts: Parts,
 ) -> Result<Json<Value>, ApiError> {
-    let listing = list::Listing {
-        select: "t.*",
-        from: FROM,
-        ordering: Some(ORDERING),
-        id: "t.id",
-        prefetch: true,
-    };
     let mut conn = state.db.conn().await?;
     let body = list::respond(
         &mut conn,
         &parts,
         raw.as_deref(),
-        &listing,
+        &LISTING,
         |q| filters(q, &caller),
         render,
     )
