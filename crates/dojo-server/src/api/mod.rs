@@ -20,6 +20,7 @@ pub mod test_imports;
 pub mod test_types;
 pub mod tests;
 mod token_auth;
+pub mod user_profile;
 
 use axum::routing::post;
 use axum::Router;
@@ -44,4 +45,5 @@ pub fn routes() -> Router<AppState> {
         .merge(object_notes::routes())
         .merge(finding_actions::routes())
         .merge(notes::routes())
+        .merge(user_profile::routes())
 }

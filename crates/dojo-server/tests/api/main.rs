@@ -15,3 +15,4 @@ mod products;
 mod startup;
 mod test_imports;
 mod tests;
+mod user_profile;

@@ -11,6 +11,7 @@ pub mod products;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
+pub mod users;
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use dojo_domain::ids::Id;
