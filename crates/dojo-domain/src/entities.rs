@@ -794,6 +794,63 @@ impl Finding {
         parts.join(", ")
     }
 
+    /// DefectDojo's status hooks (workflows a.4), run when a finding is created
+    /// (`before` is `None`) or saved with a changed status field. `user_id` fills
+    /// `mitigated_by` where the rules need someone.
+    pub fn apply_status_hooks(
+        &mut self,
+        before: Option<&Finding>,
+        user_id: Id,
+        now: DateTime<Utc>,
+    ) {
+        if let Some(old) = before {
+            let status_changed = old.active != self.active
+                || old.verified != self.verified
+                || old.false_p != self.false_p
+                || old.is_mitigated != self.is_mitigated
+                || old.mitigated != self.mitigated
+                || old.mitigated_by_id != self.mitigated_by_id
+                || old.out_of_scope != self.out_of_scope
+                || old.risk_accepted != self.risk_accepted;
+            if !status_changed {
+                return;
+            }
+        }
+        let became = |now_set: bool, was: Option<bool>| now_set && was != Some(true);
+        let mitigated_before = before.map(|old| old.is_mitigated);
+        if became(self.is_mitigated, mitigated_before) {
+            self.mitigated.get_or_insert(now);
+            self.mitigated_by_id.get_or_insert(user_id);
+        } else if !self.is_mitigated && mitigated_before == Some(true) {
+            self.mitigated = None;
+            self.mitigated_by_id = None;
+        }
+        if self.is_mitigated {
+            self.mitigated.get_or_insert(now);
+            self.mitigated_by_id.get_or_insert(user_id);
+        }
+        if became(self.active, before.map(|old| old.active)) {
+            self.false_p = false;
+            self.out_of_scope = false;
+            self.is_mitigated = false;
+            self.mitigated = None;
+            self.mitigated_by_id = None;
+        }
+        let false_p_set = became(self.false_p, before.map(|old| old.false_p));
+        let out_of_scope_set = became(self.out_of_scope, before.map(|old| old.out_of_scope));
+        if false_p_set || out_of_scope_set {
+            self.is_mitigated = true;
+            self.active = false;
+            self.verified = false;
+            self.mitigated.get_or_insert(now);
+            self.mitigated_by_id.get_or_insert(user_id);
+        }
+        if !self.duplicate {
+            self.duplicate_finding_id = None;
+        }
+        self.last_status_update = Some(now);
+    }
+
     /// The status rules the API and forms enforce (domain.md §7.2).
     pub fn validate_status(&self) -> Result<(), ValidationError> {
         if self.duplicate && (self.active || self.verified) {
@@ -1797,6 +1854,65 @@ mod tests {
             ..Product::default()
         };
         assert_eq!(product.revenue().as_deref(), Some("1234.05"));
+    }
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2026, 1, 1, hour, 0, 0)
+            .single()
+            .expect("a valid instant")
+    }
+
+    #[test]
+    fn status_hooks_on_create_follow_the_flags() {
+        let mut mitigated = Finding {
+            active: false,
+            is_mitigated: true,
+            ..Finding::default()
+        };
+        mitigated.apply_status_hooks(None, 7, at(1));
+        assert_eq!(mitigated.mitigated, Some(at(1)));
+        assert_eq!(mitigated.mitigated_by_id, Some(7));
+        let mut false_positive = Finding {
+            active: false,
+            verified: true,
+            false_p: true,
+            ..Finding::default()
+        };
+        false_positive.apply_status_hooks(None, 7, at(1));
+        assert!(false_positive.is_mitigated && !false_positive.verified);
+        assert_eq!(false_positive.last_status_update, Some(at(1)));
+    }
+
+    #[test]
+    fn status_hooks_on_update_react_to_changes_only() {
+        let stored = Finding {
+            active: false,
+            is_mitigated: true,
+            mitigated: Some(at(1)),
+            mitigated_by_id: Some(3),
+            last_status_update: Some(at(1)),
+            ..Finding::default()
+        };
+        // No status field changed: nothing moves, not even the timestamp.
+        let mut same = stored.clone();
+        same.title = "renamed".into();
+        same.apply_status_hooks(Some(&stored), 9, at(2));
+        assert_eq!(same.last_status_update, Some(at(1)));
+        // Reopened: the mitigation goes.
+        let mut reopened = stored.clone();
+        reopened.active = true;
+        reopened.is_mitigated = false;
+        reopened.apply_status_hooks(Some(&stored), 9, at(2));
+        assert_eq!((reopened.mitigated, reopened.mitigated_by_id), (None, None));
+        assert_eq!(reopened.last_status_update, Some(at(2)));
+        // Marked out of scope while mitigated: the first mitigation is kept.
+        let mut out_of_scope = stored.clone();
+        out_of_scope.out_of_scope = true;
+        out_of_scope.apply_status_hooks(Some(&stored), 9, at(2));
+        assert_eq!(out_of_scope.mitigated, Some(at(1)));
+        assert_eq!(out_of_scope.mitigated_by_id, Some(3));
+        assert!(!out_of_scope.active);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! DefectDojo's `hash_code`: the de-duplication key of a finding, computed once,
 //! from the parsed finding, with the fields its scan type configures.
 
-use dojo_parsers::{Finding, ScanTypeInfo};
+use dojo_domain::entities::{Endpoint as SavedEndpoint, Finding as SavedFinding};
+use dojo_parsers::{DedupAlgorithm, Endpoint, Finding, ScanTypeInfo};
 use sha2::{Digest, Sha256};
 
 /// Field names a scan type may configure; any other name falls back to the legacy hash.
@@ -156,6 +157,68 @@ pub fn hash_code(info: &ScanTypeInfo, finding: &Finding, service: Option<&str>) 
     let text = hash_input(info, finding, service);
     let folded = casefold(text.trim());
     hex::encode(Sha256::digest(folded.as_bytes()))
+}
+
+/// The settings of a test type that is no parser's (a manual test, say): the
+/// legacy hash.
+pub(crate) const NO_PARSER: ScanTypeInfo = ScanTypeInfo {
+    name: "",
+    parser_dir: "",
+    label: "",
+    description: "",
+    hash_code_fields: &[],
+    dedup_algorithm: DedupAlgorithm::Legacy,
+    hash_code_allows_null_cwe: true,
+    multi_test: false,
+    detailed: false,
+};
+
+/// The hash of a finding written through the API rather than parsed from a
+/// report: the saved row with the ids, CWE labels (`CWE-<n>`) and endpoints it
+/// was saved with, hashed with the settings of its test's type (`None`: no
+/// parser's, so the legacy hash).
+pub fn hash_code_of_saved(
+    info: Option<&ScanTypeInfo>,
+    row: &SavedFinding,
+    vulnerability_ids: &[String],
+    cwe_labels: &[String],
+    endpoints: &[SavedEndpoint],
+) -> String {
+    let cwe_number = |label: &str| label.trim_start_matches("CWE-").parse::<u32>().ok();
+    let as_parsed = Finding {
+        title: row.title.clone(),
+        severity: row.severity.as_str().to_owned(),
+        description: row.description.clone(),
+        mitigation: row.mitigation.clone(),
+        cwe: u32::try_from(row.cwe).ok(),
+        cwes: cwe_labels.iter().filter_map(|l| cwe_number(l)).collect(),
+        vulnerability_ids: vulnerability_ids.to_vec(),
+        line: row.line,
+        file_path: row.file_path.clone(),
+        payload: row.payload.clone(),
+        component_name: row.component_name.clone(),
+        component_version: row.component_version.clone(),
+        unique_id_from_tool: row.unique_id_from_tool.clone(),
+        vuln_id_from_tool: row.vuln_id_from_tool.clone(),
+        endpoints: endpoints
+            .iter()
+            .map(|e| Endpoint {
+                protocol: e.protocol.clone(),
+                userinfo: e.userinfo.clone(),
+                host: e.host.clone(),
+                port: e.port.and_then(|p| u16::try_from(p).ok()),
+                path: e.path.clone(),
+                query: e.query.clone(),
+                fragment: e.fragment.clone(),
+            })
+            .collect(),
+        ..Finding::default()
+    };
+    hash_code(
+        info.unwrap_or(&NO_PARSER),
+        &as_parsed,
+        row.service.as_deref(),
+    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod incoming;
 mod reconcile;
 mod reimport;
 pub mod request;
+pub mod saved;
 pub mod stats;
 mod write;
 

@@ -173,7 +173,7 @@ pub fn prepare(stamp: &Stamp<'_>, parsed: dojo_parsers::Finding, severity: Sever
         updated: stamp.now,
         ..Finding::default()
     };
-    apply_status_rules(&mut row, stamp.user_id, stamp.now);
+    row.apply_status_hooks(None, stamp.user_id, stamp.now);
     row.sla_expiration_date = stamp.sla.expiration_date(severity, row.date);
     row.normalise_for_save();
     Prepared {
@@ -184,32 +184,6 @@ pub fn prepare(stamp: &Stamp<'_>, parsed: dojo_parsers::Finding, severity: Sever
         tags,
         req_resp: parsed.req_resp,
     }
-}
-
-/// The status hooks DefectDojo runs when a finding is created (workflows a.4).
-pub fn apply_status_rules(row: &mut Finding, user_id: i64, now: DateTime<Utc>) {
-    if row.is_mitigated {
-        row.mitigated.get_or_insert(now);
-        row.mitigated_by_id.get_or_insert(user_id);
-    }
-    if row.active {
-        row.false_p = false;
-        row.out_of_scope = false;
-        row.is_mitigated = false;
-        row.mitigated = None;
-        row.mitigated_by_id = None;
-    }
-    if row.false_p || row.out_of_scope {
-        row.is_mitigated = true;
-        row.active = false;
-        row.verified = false;
-        row.mitigated.get_or_insert(now);
-        row.mitigated_by_id.get_or_insert(user_id);
-    }
-    if !row.duplicate {
-        row.duplicate_finding_id = None;
-    }
-    row.last_status_update = Some(now);
 }
 
 /// The identity of an endpoint within a product.
