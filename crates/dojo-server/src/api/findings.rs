@@ -1,5 +1,6 @@
 //! `/api/v2/findings/`: list with DefectDojo's filters and ordering, retrieve,
 //! restricted in the query to the products the caller may see, and delete.
+//! Create and update are in `finding_edit`.
 
 use std::collections::HashMap;
 
@@ -15,6 +16,7 @@ use dojo_storage::Conn;
 use dojo_storage::{bulk, cascade};
 use serde_json::Value;
 
+use crate::api::finding_edit;
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::related;
 use crate::api::resource::{find_visible, with_prefetch, Visibility};
@@ -26,17 +28,16 @@ use crate::AppState;
 const MODEL: &str = "Finding";
 
 pub fn routes() -> Router<AppState> {
+    let collection = get(list_findings).post(finding_edit::create_finding);
+    let item = get(retrieve_finding)
+        .put(finding_edit::update_finding)
+        .patch(finding_edit::update_finding)
+        .delete(delete_finding);
     Router::new()
-        .route("/api/v2/findings/", get(list_findings))
-        .route("/api/v2/findings", get(list_findings))
-        .route(
-            "/api/v2/findings/{id}/",
-            get(retrieve_finding).delete(delete_finding),
-        )
-        .route(
-            "/api/v2/findings/{id}",
-            get(retrieve_finding).delete(delete_finding),
-        )
+        .route("/api/v2/findings/", collection.clone())
+        .route("/api/v2/findings", collection)
+        .route("/api/v2/findings/{id}/", item.clone())
+        .route("/api/v2/findings/{id}", item)
 }
 
 /// `o` values and the columns they sort on (api.md §3.5).
@@ -341,6 +342,16 @@ async fn delete_finding(
 /// Renders findings with everything that lives in other tables, one query per
 /// table for the whole page.
 pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, ApiError> {
+    let extras = extras(conn, rows).await?;
+    Ok(rows
+        .iter()
+        .zip(&extras)
+        .map(|(row, extra)| shape::json(row, extra))
+        .collect())
+}
+
+/// What each finding's JSON needs from other tables, in the order of `rows`.
+pub async fn extras(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<FindingExtra>, ApiError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -438,7 +449,7 @@ pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, Api
         .iter()
         .map(|row| {
             let id = row.id;
-            let extra = FindingExtra {
+            FindingExtra {
                 today,
                 tags: tags.remove(&id).unwrap_or_default(),
                 endpoints: endpoints.remove(&id).unwrap_or_default(),
@@ -452,8 +463,7 @@ pub async fn render(conn: &mut Conn, rows: &[Finding]) -> Result<Vec<Value>, Api
                 request_response: request_response.remove(&id).unwrap_or_default(),
                 finding_groups: finding_groups.remove(&id).unwrap_or_default(),
                 ..FindingExtra::default()
-            };
-            shape::json(row, &extra)
+            }
         })
         .collect())
 }

@@ -4,6 +4,7 @@ mod body;
 pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
+pub mod finding_edit;
 pub mod findings;
 pub mod import;
 pub mod list;

@@ -5,6 +5,7 @@ mod support;
 mod auth;
 mod engagements;
 mod finding_actions;
+mod finding_edit;
 mod findings;
 mod health;
 mod import;
