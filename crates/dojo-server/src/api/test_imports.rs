@@ -170,8 +170,9 @@ async fn retrieve_test_import(
     Ok(Json(with_prefetch(body)))
 }
 
-/// Deleting an import record (its actions go with it, not its findings) is an
-/// edit of its test.
+/// Deleting an import record (its actions go with it, not its findings) takes
+/// the right to delete its test, as DefectDojo's `UserHasTestImportPermission`
+/// asks (`Test_Delete` for DELETE): Maintainer or Owner.
 async fn delete_test_import(
     State(state): State<AppState>,
     caller: Caller,
@@ -181,7 +182,7 @@ async fn delete_test_import(
     let (row, product_id) = visible(&mut tx, &caller, &id).await?;
     if !caller
         .access
-        .may_on_product(&mut tx, product_id, Permission::TestEdit)
+        .may_on_product(&mut tx, product_id, Permission::TestDelete)
         .await?
     {
         return Err(ApiError::denied());

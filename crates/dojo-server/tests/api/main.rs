@@ -13,6 +13,7 @@ mod notes;
 mod object_notes;
 mod product_types;
 mod products;
+mod rbac_matrix;
 mod startup;
 mod test_imports;
 mod tests;

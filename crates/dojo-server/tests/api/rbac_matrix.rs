@@ -1,0 +1,1093 @@
+//! The RBAC matrix (issue 5): every action the API serves, called by every kind
+//! of caller, gives exactly the outcome rbac.md and api.md allow.
+//!
+//! The expectations are derived here, not copied from the server. Each action
+//! in [`actions`] names the capability it needs, the object whose roles decide,
+//! and what a caller who cannot see that object gets: 404 (api.md §1.8), or 403
+//! where DefectDojo decides before looking the object up (the parent of a
+//! create, the target of an import). [`expected`] turns that into a status per
+//! subject with two tables transcribed from the spec:
+//!
+//! * [`CHART`], rbac.md §8.2 (the built-in role chart): which role has which
+//!   capability. §8.1's flattened action sets cannot serve here: Reader's "add"
+//!   there is only adding notes and Writer's "delete" only deleting finding
+//!   groups and notes, so they would let a Writer delete findings, which §8.2
+//!   (and DefectDojo's role table) refuse.
+//! * [`roles_on`], rbac.md §8.2's rules: a user's roles on an object are the
+//!   union of the direct product role, the product-type role, group roles and
+//!   the global role; a product role does not reach the product type;
+//!   superusers pass everything. Seeing an object is holding any role on it.
+//!
+//! The fixture is built once per database: product type PT with product P
+//! (engagement, test, finding with a note, an import record) and QT with Q (the
+//! same). Actions that destroy or consume something get a fresh object per
+//! case, with the subject's memberships repeated on it where the object is a
+//! product or product type, so the order of the cases does not matter.
+//! Every mismatch is collected and the test fails once with the whole list.
+
+use std::fmt;
+use std::time::Instant;
+
+use axum::http::Request;
+use axum::Router;
+use chrono::Utc;
+use dojo_domain::entities::{
+    Engagement, GlobalRole, Group, GroupMember, Note, Product, ProductGroup, ProductMember,
+    ProductType, ProductTypeGroup, ProductTypeMember, TestType, User,
+};
+use dojo_domain::Role;
+use dojo_storage::links::{self, Link};
+use dojo_storage::repo::{
+    engagements, findings, global_roles, group_members, groups, notes, product_groups,
+    product_members, product_type_groups, product_type_members, product_types, products,
+    test_imports, test_types, tests, users,
+};
+use dojo_storage::tags::{self, Tagged};
+use dojo_storage::{bulk, db_test, Conn, Db};
+use serde_json::{json, Value};
+
+use crate::import::generic;
+use crate::support::{call, state, Form};
+
+// ---------------------------------------------------------------------------
+// The spec, transcribed.
+
+/// What an action needs: the rows of rbac.md §8.2's chart (plus one it lacks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cap {
+    View,
+    AddProduct,
+    EditProduct,
+    DeleteProduct,
+    AddEditEngagement,
+    DeleteEngagement,
+    AddTest,
+    EditTest,
+    DeleteTest,
+    AddEditFinding,
+    DeleteFinding,
+    Import,
+    AddNote,
+}
+
+const Y: bool = true;
+const N: bool = false;
+
+/// rbac.md §8.2, columns in the chart's order: Reader, Writer, Maintainer,
+/// Owner, API Importer.
+#[rustfmt::skip]
+const CHART: &[(Cap, [bool; 5])] = &[
+    // "View assigned product/type and everything below"
+    (Cap::View,              [Y, Y, Y, Y, Y]),
+    // "Add products in an assigned type"
+    (Cap::AddProduct,        [N, N, Y, Y, N]),
+    // "Delete assigned products / types"
+    (Cap::DeleteProduct,     [N, N, N, Y, N]),
+    // "Add/edit engagements" (close and reopen are edits, rbac.md §7)
+    (Cap::AddEditEngagement, [N, Y, Y, Y, Y]),
+    // "Delete engagements"
+    (Cap::DeleteEngagement,  [N, N, Y, Y, N]),
+    // "Add tests"
+    (Cap::AddTest,           [N, Y, Y, Y, N]),
+    // "Edit tests"
+    (Cap::EditTest,          [N, Y, Y, Y, Y]),
+    // "Delete tests" (also an import record: DefectDojo's Test_Delete on its test)
+    (Cap::DeleteTest,        [N, N, Y, Y, N]),
+    // "Add / edit findings" (tags and notes removal are edits, api.md §4.4)
+    (Cap::AddEditFinding,    [N, Y, Y, Y, N]),
+    // "Delete findings"
+    (Cap::DeleteFinding,     [N, N, Y, Y, N]),
+    // "Import / reimport scans"
+    (Cap::Import,            [N, Y, Y, Y, Y]),
+    // "Add/edit/delete own notes" (the API adds a note with view, api.md §4.4)
+    (Cap::AddNote,           [Y, Y, Y, Y, Y]),
+    // Not a row of the chart: DefectDojo's role table gives Product_Edit and
+    // Product_Type_Edit to Maintainer and Owner.
+    (Cap::EditProduct,       [N, N, Y, Y, N]),
+];
+
+fn column(role: Role) -> usize {
+    match role {
+        Role::Reader => 0,
+        Role::Writer => 1,
+        Role::Maintainer => 2,
+        Role::Owner => 3,
+        Role::ApiImporter => 4,
+    }
+}
+
+fn any_role_has(roles: &[Role], cap: Cap) -> bool {
+    let row = CHART
+        .iter()
+        .find(|(c, _)| *c == cap)
+        .map(|(_, row)| *row)
+        .unwrap_or_else(|| panic!("{cap:?} is not in CHART"));
+    roles.iter().any(|role| row[column(*role)])
+}
+
+/// The objects whose roles decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scope {
+    /// Product type PT.
+    Pt,
+    /// Product P, in PT, and everything in it.
+    P,
+    /// Product type QT.
+    Qt,
+    /// Product Q, in QT, and everything in it.
+    Q,
+}
+
+/// One way a subject holds a role.
+#[derive(Clone, Copy, Debug)]
+enum Grant {
+    /// A membership of product P.
+    OnProduct(Role),
+    /// A membership of product type PT.
+    OnProductType(Role),
+    /// Membership of a group that holds the role on P (`product_group`).
+    GroupOnProduct(Role),
+    /// Membership of a group that holds the role on PT (`product_type_group`).
+    GroupOnProductType(Role),
+    /// A membership of the other product, Q.
+    OnOtherProduct(Role),
+    /// A global role.
+    Global(Role),
+}
+
+/// rbac.md §8.2: roles add up; product-type roles reach the type's products,
+/// product roles do not reach the product type; global roles reach everything.
+fn roles_on(grants: &[Grant], scope: Scope) -> Vec<Role> {
+    grants
+        .iter()
+        .filter_map(|grant| match (*grant, scope) {
+            (Grant::Global(role), _) => Some(role),
+            (Grant::OnProduct(role) | Grant::GroupOnProduct(role), Scope::P) => Some(role),
+            (
+                Grant::OnProductType(role) | Grant::GroupOnProductType(role),
+                Scope::P | Scope::Pt,
+            ) => Some(role),
+            (Grant::OnOtherProduct(role), Scope::Q) => Some(role),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Who calls.
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Anonymous,
+    Superuser,
+    User(&'static [Grant]),
+}
+
+use Grant::*;
+
+const SUBJECTS: &[(&str, Who)] = &[
+    ("anonymous", Who::Anonymous),
+    ("superuser", Who::Superuser),
+    ("no memberships", Who::User(&[])),
+    ("Owner of Q only", Who::User(&[OnOtherProduct(Role::Owner)])),
+    ("P Reader", Who::User(&[OnProduct(Role::Reader)])),
+    ("P API_Importer", Who::User(&[OnProduct(Role::ApiImporter)])),
+    ("P Writer", Who::User(&[OnProduct(Role::Writer)])),
+    ("P Maintainer", Who::User(&[OnProduct(Role::Maintainer)])),
+    ("P Owner", Who::User(&[OnProduct(Role::Owner)])),
+    ("PT Reader", Who::User(&[OnProductType(Role::Reader)])),
+    (
+        "PT API_Importer",
+        Who::User(&[OnProductType(Role::ApiImporter)]),
+    ),
+    ("PT Writer", Who::User(&[OnProductType(Role::Writer)])),
+    (
+        "PT Maintainer",
+        Who::User(&[OnProductType(Role::Maintainer)]),
+    ),
+    ("PT Owner", Who::User(&[OnProductType(Role::Owner)])),
+    (
+        "group Writer on P",
+        Who::User(&[GroupOnProduct(Role::Writer)]),
+    ),
+    (
+        "group Owner on PT",
+        Who::User(&[GroupOnProductType(Role::Owner)]),
+    ),
+    (
+        "PT Reader + P Owner",
+        Who::User(&[OnProductType(Role::Reader), OnProduct(Role::Owner)]),
+    ),
+    (
+        "P Reader + group API_Importer on P",
+        Who::User(&[OnProduct(Role::Reader), GroupOnProduct(Role::ApiImporter)]),
+    ),
+    ("global Reader", Who::User(&[Global(Role::Reader)])),
+    ("global Maintainer", Who::User(&[Global(Role::Maintainer)])),
+];
+
+/// How an action's outcome follows from the caller's roles.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// A listing filtered to P's object and Q's object (of these scopes): it
+    /// shows the ones the caller may see.
+    List(Scope, Scope),
+    /// An action on (or under) an object of `scope` needing `cap`: `ok`; 403
+    /// when the caller sees the object without the capability; `hidden` when
+    /// they do not see it.
+    On {
+        scope: Scope,
+        cap: Cap,
+        ok: u16,
+        hidden: u16,
+    },
+    /// Creating a product type: superusers and global Maintainers and Owners
+    /// (rbac.md §8.1, global-role extras).
+    AddProductType,
+    /// Superusers get this status; every other user 403.
+    Superuser(u16),
+    /// Every authenticated user gets this status.
+    Anyone(u16),
+}
+
+/// An outcome: a status, or what a listing showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Outcome {
+    Status(u16),
+    /// Which of P's and Q's object the listing showed, and its `count`.
+    Listed(Vec<&'static str>, i64),
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Status(status) => write!(f, "{status}"),
+            Outcome::Listed(shown, count) => write!(f, "200 listing {shown:?} (count {count})"),
+        }
+    }
+}
+
+fn listed(shown: Vec<&'static str>) -> Outcome {
+    let count = i64::try_from(shown.len()).unwrap_or(i64::MAX);
+    Outcome::Listed(shown, count)
+}
+
+/// What the spec says `who` gets from an action following `rule`.
+fn expected(who: Who, rule: Rule) -> Outcome {
+    let grants = match who {
+        // Missing credentials: 403, never 401 (api.md §1.2).
+        Who::Anonymous => return Outcome::Status(403),
+        Who::Superuser => {
+            return match rule {
+                Rule::List(..) => listed(vec!["P", "Q"]),
+                Rule::On { ok, .. } | Rule::Superuser(ok) | Rule::Anyone(ok) => Outcome::Status(ok),
+                Rule::AddProductType => Outcome::Status(201),
+            }
+        }
+        Who::User(grants) => grants,
+    };
+    match rule {
+        Rule::List(mine, theirs) => {
+            let mut shown = Vec::new();
+            if !roles_on(grants, mine).is_empty() {
+                shown.push("P");
+            }
+            if !roles_on(grants, theirs).is_empty() {
+                shown.push("Q");
+            }
+            listed(shown)
+        }
+        Rule::On {
+            scope,
+            cap,
+            ok,
+            hidden,
+        } => {
+            let roles = roles_on(grants, scope);
+            Outcome::Status(if roles.is_empty() {
+                hidden
+            } else if any_role_has(&roles, cap) {
+                ok
+            } else {
+                403
+            })
+        }
+        Rule::AddProductType => {
+            let global = grants
+                .iter()
+                .any(|g| matches!(g, Global(Role::Maintainer | Role::Owner)));
+            Outcome::Status(if global { 201 } else { 403 })
+        }
+        Rule::Superuser(_) => Outcome::Status(403),
+        Rule::Anyone(status) => Outcome::Status(status),
+    }
+}
+
+/// Server behaviours that contradict the spec and are too large to fix here:
+/// (action, subject or "*"). The matrix still expects the correct outcome;
+/// a listed case that mismatches is tolerated, one that matches fails the test
+/// (remove it from the list).
+const KNOWN_GAPS: &[(&str, &str)] = &[];
+
+// ---------------------------------------------------------------------------
+// The actions.
+
+/// The fixture's ids.
+#[derive(Debug, Clone, Copy)]
+struct Ids {
+    pt: i64,
+    p: i64,
+    e: i64,
+    t: i64,
+    f: i64,
+    ti: i64,
+    /// A test of P that reimports go into.
+    rt: i64,
+    qt: i64,
+    q: i64,
+    qe: i64,
+    qtest: i64,
+    qf: i64,
+    qti: i64,
+    /// A test type of no product.
+    tt: i64,
+    /// A note of P's finding.
+    note: i64,
+}
+
+/// One case: its number (for unique names) and its fresh object, if any.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    n: usize,
+    fresh: i64,
+}
+
+type JsonBody = fn(&Ids, Case) -> Value;
+type FormBody = fn(&Ids, Case) -> Form;
+
+#[derive(Clone, Copy)]
+enum Payload {
+    None,
+    Json(JsonBody),
+    Multipart(FormBody),
+}
+
+/// A fresh object made for each case, as `{fresh}` in the path and body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fresh {
+    No,
+    /// A product type holding a product, with the subject's memberships on both.
+    ProductType,
+    /// A product in PT, with the subject's product memberships on it.
+    Product,
+    Engagement,
+    Test,
+    Finding,
+    TestImport,
+    /// The tag `rm-{n}` on P's finding.
+    FindingTag,
+    /// A note of P's finding written by the subject.
+    OwnNote,
+}
+
+struct Action {
+    method: &'static str,
+    /// With `{name}` for the fields of [`Ids`] and `{fresh}`.
+    path: &'static str,
+    /// What the row is, when the method and path do not say it.
+    what: &'static str,
+    payload: Payload,
+    fresh: Fresh,
+    rule: Rule,
+}
+
+impl Action {
+    fn name(&self) -> String {
+        let mut name = format!(
+            "{} {}",
+            self.method,
+            self.path.trim_start_matches("/api/v2")
+        );
+        if !self.what.is_empty() {
+            name.push_str(&format!(" ({})", self.what));
+        }
+        name
+    }
+}
+
+fn on(scope: Scope, cap: Cap, ok: u16, hidden: u16) -> Rule {
+    Rule::On {
+        scope,
+        cap,
+        ok,
+        hidden,
+    }
+}
+
+fn new_engagement(product: i64, name: &str) -> Value {
+    json!({
+        "name": name,
+        "product": product,
+        "target_start": "2026-11-01",
+        "target_end": "2999-12-31",
+        "engagement_type": "CI/CD",
+        "status": "In Progress",
+    })
+}
+
+fn new_test(ids: &Ids, title: &str) -> Value {
+    json!({
+        "title": title,
+        "engagement": ids.e,
+        "test_type": ids.tt,
+        "target_start": "2026-11-01T00:00:00",
+        "target_end": "2999-12-31T00:00:00",
+    })
+}
+
+fn report_form(target: &str, id: i64) -> Form {
+    Form::new()
+        .text("scan_type", "Generic Findings Import")
+        .text(target, &id.to_string())
+        .file("file", "report.json", &generic(&[("Matrix", "High")]))
+}
+
+/// The one table: every action the server serves. `on(scope, capability, ok,
+/// hidden)`: see [`Rule::On`].
+#[rustfmt::skip]
+fn actions() -> Vec<Action> {
+    use Cap::*;
+    use Fresh as F;
+    use Payload::{Json, Multipart};
+    use Scope::{Pt, Qt, P, Q};
+    let a = |method, path, payload, fresh, rule| Action { method, path, what: "", payload, fresh, rule };
+    let none = Payload::None;
+    vec![
+        // Product types.
+        a("GET",    "/api/v2/product_types/?id={pt},{qt}", none, F::No, Rule::List(Pt, Qt)),
+        a("GET",    "/api/v2/product_types/{pt}/", none, F::No, on(Pt, View, 200, 404)),
+        a("POST",   "/api/v2/product_types/", Json(|_, c| json!({"name": format!("New type {}", c.n)})), F::No, Rule::AddProductType),
+        a("PUT",    "/api/v2/product_types/{pt}/", Json(|_, _| json!({"name": "PT", "description": "put"})), F::No, on(Pt, EditProduct, 200, 404)),
+        a("PATCH",  "/api/v2/product_types/{pt}/", Json(|_, _| json!({"description": "patched"})), F::No, on(Pt, EditProduct, 200, 404)),
+        a("DELETE", "/api/v2/product_types/{fresh}/", none, F::ProductType, on(Pt, DeleteProduct, 204, 404)),
+        // Products. A create's parent is checked on the unfiltered table: 403, not 404.
+        a("GET",    "/api/v2/products/?id={p},{q}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/products/{p}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/products/", Json(|ids, c| json!({"name": format!("New product {}", c.n), "description": "d", "prod_type": ids.pt})), F::No, on(Pt, AddProduct, 201, 403)),
+        a("PUT",    "/api/v2/products/{p}/", Json(|ids, _| json!({"name": "P", "description": "put", "prod_type": ids.pt})), F::No, on(P, EditProduct, 200, 404)),
+        a("PATCH",  "/api/v2/products/{p}/", Json(|_, _| json!({"description": "patched"})), F::No, on(P, EditProduct, 200, 404)),
+        a("DELETE", "/api/v2/products/{fresh}/", none, F::Product, on(P, DeleteProduct, 204, 404)),
+        // Engagements. A missing or unknown parent is answered before any role.
+        a("GET",    "/api/v2/engagements/?id={e},{qe}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/engagements/{e}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/engagements/", Json(|ids, c| new_engagement(ids.p, &format!("New {}", c.n))), F::No, on(P, AddEditEngagement, 201, 403)),
+        Action { what: "no product", ..a("POST", "/api/v2/engagements/", Json(|_, _| json!({"name": "x", "target_start": "2026-11-01", "target_end": "2026-11-02"})), F::No, Rule::Anyone(400)) },
+        Action { what: "unknown product", ..a("POST", "/api/v2/engagements/", Json(|_, c| new_engagement(987_654, &format!("Nowhere {}", c.n))), F::No, Rule::Anyone(404)) },
+        a("PUT",    "/api/v2/engagements/{e}/", Json(|ids, _| new_engagement(ids.p, "E")), F::No, on(P, AddEditEngagement, 200, 404)),
+        a("PATCH",  "/api/v2/engagements/{e}/", Json(|_, _| json!({"version": "2"})), F::No, on(P, AddEditEngagement, 200, 404)),
+        a("POST",   "/api/v2/engagements/{e}/close/", none, F::No, on(P, AddEditEngagement, 200, 404)),
+        a("POST",   "/api/v2/engagements/{e}/reopen/", Json(|_, _| json!({})), F::No, on(P, AddEditEngagement, 200, 404)),
+        a("DELETE", "/api/v2/engagements/{fresh}/", none, F::Engagement, on(P, DeleteEngagement, 204, 404)),
+        a("GET",    "/api/v2/engagements/{e}/notes/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/engagements/{e}/notes/", Json(|_, c| json!({"entry": format!("Engagement note {}", c.n)})), F::No, on(P, AddNote, 201, 404)),
+        // Tests.
+        a("GET",    "/api/v2/tests/?id={t},{qtest}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/tests/{t}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/tests/", Json(|ids, c| new_test(ids, &format!("New {}", c.n))), F::No, on(P, AddTest, 201, 403)),
+        a("PUT",    "/api/v2/tests/{t}/", Json(|ids, _| new_test(ids, "T")), F::No, on(P, EditTest, 200, 404)),
+        a("PATCH",  "/api/v2/tests/{t}/", Json(|_, _| json!({"version": "2"})), F::No, on(P, EditTest, 200, 404)),
+        a("DELETE", "/api/v2/tests/{fresh}/", none, F::Test, on(P, DeleteTest, 204, 404)),
+        a("GET",    "/api/v2/tests/{t}/notes/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/tests/{t}/notes/", Json(|_, c| json!({"entry": format!("Test note {}", c.n)})), F::No, on(P, AddNote, 201, 404)),
+        // Findings (no create or update served yet).
+        a("GET",    "/api/v2/findings/?id={f},{qf}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/findings/{f}/", none, F::No, on(P, View, 200, 404)),
+        a("DELETE", "/api/v2/findings/{fresh}/", none, F::Finding, on(P, DeleteFinding, 204, 404)),
+        a("GET",    "/api/v2/findings/{f}/tags/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/findings/{f}/tags/", Json(|_, _| json!({"tags": ["matrix"]})), F::No, on(P, AddEditFinding, 200, 404)),
+        a("PUT",    "/api/v2/findings/{f}/remove_tags/", Json(|_, c| json!({"tags": [format!("rm-{}", c.n)]})), F::FindingTag, on(P, AddEditFinding, 204, 404)),
+        a("PATCH",  "/api/v2/findings/{f}/remove_tags/", Json(|_, c| json!({"tags": [format!("rm-{}", c.n)]})), F::FindingTag, on(P, AddEditFinding, 204, 404)),
+        Action { what: "own note", ..a("PATCH", "/api/v2/findings/{f}/remove_note/", Json(|_, c| json!({"note_id": c.fresh})), F::OwnNote, on(P, AddEditFinding, 204, 404)) },
+        a("GET",    "/api/v2/findings/{f}/notes/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/findings/{f}/notes/", Json(|_, c| json!({"entry": format!("Finding note {}", c.n)})), F::No, on(P, AddNote, 201, 404)),
+        // Import records.
+        a("GET",    "/api/v2/test_imports/?id={ti},{qti}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/test_imports/{ti}/", none, F::No, on(P, View, 200, 404)),
+        a("DELETE", "/api/v2/test_imports/{fresh}/", none, F::TestImport, on(P, DeleteTest, 204, 404)),
+        // Imports: the target is resolved before any visibility, so 403.
+        a("POST",   "/api/v2/import-scan/", Multipart(|ids, _| report_form("engagement", ids.e)), F::No, on(P, Import, 201, 403)),
+        a("POST",   "/api/v2/reimport-scan/", Multipart(|ids, _| report_form("test", ids.rt)), F::No, on(P, Import, 201, 403)),
+        // Test types: read by all, written by superusers; no delete.
+        a("GET",    "/api/v2/test_types/", none, F::No, Rule::Anyone(200)),
+        a("GET",    "/api/v2/test_types/{tt}/", none, F::No, Rule::Anyone(200)),
+        a("POST",   "/api/v2/test_types/", Json(|_, c| json!({"name": format!("New tool {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/test_types/{tt}/", Json(|_, _| json!({"name": "Matrix tool"})), F::No, Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/test_types/{tt}/", Json(|_, _| json!({"static_tool": true})), F::No, Rule::Superuser(200)),
+        a("DELETE", "/api/v2/test_types/{tt}/", none, F::No, Rule::Superuser(405)),
+        // Notes: superusers only; no create or delete here.
+        a("GET",    "/api/v2/notes/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/notes/{note}/", none, F::No, Rule::Superuser(200)),
+        a("PUT",    "/api/v2/notes/{note}/", Json(|_, _| json!({"entry": "put"})), F::No, Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/notes/{note}/", Json(|_, _| json!({"entry": "patched"})), F::No, Rule::Superuser(200)),
+        a("POST",   "/api/v2/notes/", Json(|_, _| json!({"entry": "new"})), F::No, Rule::Superuser(405)),
+        a("DELETE", "/api/v2/notes/{note}/", none, F::No, Rule::Superuser(405)),
+        // The caller.
+        a("GET",    "/api/v2/user_profile/", none, F::No, Rule::Anyone(200)),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// The fixture.
+
+struct Subject {
+    name: &'static str,
+    who: Who,
+    user_id: i64,
+    group_id: Option<i64>,
+    token: Option<String>,
+}
+
+impl Subject {
+    fn grants(&self) -> &'static [Grant] {
+        match self.who {
+            Who::User(grants) => grants,
+            Who::Anonymous | Who::Superuser => &[],
+        }
+    }
+}
+
+struct World {
+    db: Db,
+    app: Router,
+    ids: Ids,
+    subjects: Vec<Subject>,
+}
+
+async fn user(db: &Db, name: &str, superuser: bool) -> (i64, String) {
+    let mut conn = db.conn().await.expect("connection");
+    let user = users::insert(
+        &mut conn,
+        &User {
+            username: name.to_owned(),
+            is_superuser: superuser,
+            ..User::default()
+        },
+    )
+    .await
+    .expect("user");
+    drop(conn);
+    let token = dojo_server::accounts::token_for(db, &state(db).secret, user.id)
+        .await
+        .expect("token");
+    (user.id, token)
+}
+
+async fn product_type(conn: &mut Conn, name: &str) -> i64 {
+    product_types::insert(
+        conn,
+        &ProductType {
+            name: name.to_owned(),
+            ..ProductType::default()
+        },
+    )
+    .await
+    .expect("product type")
+    .id
+}
+
+async fn product(conn: &mut Conn, name: &str, product_type: i64) -> i64 {
+    products::insert(
+        conn,
+        &Product {
+            name: name.to_owned(),
+            description: name.to_owned(),
+            prod_type_id: product_type,
+            ..Product::default()
+        },
+    )
+    .await
+    .expect("product")
+    .id
+}
+
+async fn engagement(conn: &mut Conn, name: &str, product: i64) -> i64 {
+    engagements::insert(
+        conn,
+        &Engagement {
+            name: Some(name.to_owned()),
+            product_id: product,
+            ..Engagement::default()
+        },
+    )
+    .await
+    .expect("engagement")
+    .id
+}
+
+async fn note(conn: &mut Conn, finding: i64, author: i64, entry: &str) -> i64 {
+    let note = notes::insert(
+        conn,
+        &Note {
+            id: 0,
+            note_type_id: None,
+            entry: entry.to_owned(),
+            date: Utc::now(),
+            author_id: author,
+            private: false,
+            edited: false,
+            editor_id: None,
+            edit_time: None,
+        },
+    )
+    .await
+    .expect("note");
+    links::add(conn, Link::FindingNotes, finding, note.id)
+        .await
+        .expect("note of the finding");
+    note.id
+}
+
+/// Imports one finding into `engagement` as the superuser; the new test.
+async fn import(app: &Router, token: &str, engagement: i64) -> i64 {
+    let form = report_form("engagement", engagement);
+    let (status, body) = call(app, form.post("/api/v2/import-scan/", Some(token))).await;
+    assert_eq!(status.as_u16(), 201, "fixture import: {body}");
+    let test = body["test_id"].as_i64().expect("test id");
+    let finding = body["statistics"]["after"]["total"]["total"].as_i64();
+    assert_eq!(finding, Some(1), "{body}");
+    test
+}
+
+/// The first id `sql` (with `$1` = `id`) returns.
+async fn first_id(conn: &mut Conn, sql: &str, id: i64) -> i64 {
+    let rows: Vec<(i64,)> = bulk::fetch_all(conn, sql, &[id.into()])
+        .await
+        .expect("lookup");
+    rows.first()
+        .map(|r| r.0)
+        .unwrap_or_else(|| panic!("no row: {sql}"))
+}
+
+/// Gives the subject its product-level grants on `product` and its
+/// product-type-level grants on `product_type`, when given.
+async fn grant_on(
+    conn: &mut Conn,
+    subject: &Subject,
+    product_type: Option<i64>,
+    product: Option<i64>,
+    other: Option<i64>,
+) {
+    let user = subject.user_id;
+    let group = || subject.group_id.expect("a group for group grants");
+    for grant in subject.grants() {
+        match (*grant, product_type, product, other) {
+            (OnProduct(role), _, Some(product_id), _) => {
+                product_members::insert(
+                    conn,
+                    &ProductMember {
+                        id: 0,
+                        product_id,
+                        user_id: user,
+                        role_id: role.id(),
+                    },
+                )
+                .await
+                .expect("product member");
+            }
+            (OnProductType(role), Some(product_type_id), _, _) => {
+                product_type_members::insert(
+                    conn,
+                    &ProductTypeMember {
+                        id: 0,
+                        product_type_id,
+                        user_id: user,
+                        role_id: role.id(),
+                    },
+                )
+                .await
+                .expect("product type member");
+            }
+            (GroupOnProduct(role), _, Some(product_id), _) => {
+                product_groups::insert(
+                    conn,
+                    &ProductGroup {
+                        id: 0,
+                        product_id,
+                        group_id: group(),
+                        role_id: role.id(),
+                    },
+                )
+                .await
+                .expect("product group");
+            }
+            (GroupOnProductType(role), Some(product_type_id), _, _) => {
+                product_type_groups::insert(
+                    conn,
+                    &ProductTypeGroup {
+                        id: 0,
+                        product_type_id,
+                        group_id: group(),
+                        role_id: role.id(),
+                    },
+                )
+                .await
+                .expect("product type group");
+            }
+            (OnOtherProduct(role), _, _, Some(product_id)) => {
+                product_members::insert(
+                    conn,
+                    &ProductMember {
+                        id: 0,
+                        product_id,
+                        user_id: user,
+                        role_id: role.id(),
+                    },
+                )
+                .await
+                .expect("other product member");
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn build_world(db: &Db) -> World {
+    let app = dojo_server::router(state(db));
+    let (admin, admin_token) = user(db, "admin", true).await;
+    let mut conn = db.conn().await.expect("connection");
+    let tt = test_types::insert(
+        &mut conn,
+        &TestType {
+            name: "Matrix tool".into(),
+            ..TestType::default()
+        },
+    )
+    .await
+    .expect("test type")
+    .id;
+    let pt = product_type(&mut conn, "PT").await;
+    let p = product(&mut conn, "P", pt).await;
+    let e = engagement(&mut conn, "E", p).await;
+    let qt = product_type(&mut conn, "QT").await;
+    let q = product(&mut conn, "Q", qt).await;
+    let qe = engagement(&mut conn, "QE", q).await;
+    drop(conn);
+
+    let t = import(&app, &admin_token, e).await;
+    let rt = import(&app, &admin_token, e).await;
+    let qtest = import(&app, &admin_token, qe).await;
+    let mut conn = db.conn().await.expect("connection");
+    let finding_of = "SELECT id FROM finding WHERE test_id = $1 ORDER BY id";
+    let import_of = "SELECT id FROM test_import WHERE test_id = $1 ORDER BY id";
+    let f = first_id(&mut conn, finding_of, t).await;
+    let ti = first_id(&mut conn, import_of, t).await;
+    let qf = first_id(&mut conn, finding_of, qtest).await;
+    let qti = first_id(&mut conn, import_of, qtest).await;
+    let note_id = note(&mut conn, f, admin, "A note of P's finding").await;
+    drop(conn);
+    let ids = Ids {
+        pt,
+        p,
+        e,
+        t,
+        f,
+        ti,
+        rt,
+        qt,
+        q,
+        qe,
+        qtest,
+        qf,
+        qti,
+        tt,
+        note: note_id,
+    };
+
+    let mut subjects = Vec::new();
+    for (n, &(name, who)) in SUBJECTS.iter().enumerate() {
+        let subject = match who {
+            Who::Anonymous => Subject {
+                name,
+                who,
+                user_id: admin,
+                group_id: None,
+                token: None,
+            },
+            Who::Superuser => Subject {
+                name,
+                who,
+                user_id: admin,
+                group_id: None,
+                token: Some(admin_token.clone()),
+            },
+            Who::User(grants) => {
+                let (user_id, token) = user(db, &format!("subject{n}"), false).await;
+                let mut conn = db.conn().await.expect("connection");
+                let grouped = grants
+                    .iter()
+                    .any(|g| matches!(g, GroupOnProduct(_) | GroupOnProductType(_)));
+                let group_id = if grouped {
+                    let group = groups::insert(
+                        &mut conn,
+                        &Group {
+                            id: 0,
+                            name: format!("group{n}"),
+                            description: None,
+                            social_provider: None,
+                        },
+                    )
+                    .await
+                    .expect("group");
+                    group_members::insert(
+                        &mut conn,
+                        &GroupMember {
+                            id: 0,
+                            group_id: group.id,
+                            user_id,
+                            role_id: Role::Reader.id(),
+                        },
+                    )
+                    .await
+                    .expect("group member");
+                    Some(group.id)
+                } else {
+                    None
+                };
+                for grant in grants.iter() {
+                    if let Global(role) = grant {
+                        global_roles::insert(
+                            &mut conn,
+                            &GlobalRole {
+                                id: 0,
+                                user_id: Some(user_id),
+                                group_id: None,
+                                role_id: Some(role.id()),
+                            },
+                        )
+                        .await
+                        .expect("global role");
+                    }
+                }
+                let subject = Subject {
+                    name,
+                    who,
+                    user_id,
+                    group_id,
+                    token: Some(token),
+                };
+                grant_on(&mut conn, &subject, Some(pt), Some(p), Some(q)).await;
+                subject
+            }
+        };
+        subjects.push(subject);
+    }
+    World {
+        db: db.clone(),
+        app,
+        ids,
+        subjects,
+    }
+}
+
+/// Makes the case's fresh object; its id, or 0.
+async fn fresh(world: &World, subject: &Subject, kind: Fresh, n: usize) -> i64 {
+    let ids = &world.ids;
+    let mut conn = world.db.conn().await.expect("connection");
+    let conn = &mut conn;
+    match kind {
+        Fresh::No => 0,
+        Fresh::ProductType => {
+            let product_type = product_type(conn, &format!("Fresh type {n}")).await;
+            let product = product(conn, &format!("Fresh product {n}"), product_type).await;
+            grant_on(conn, subject, Some(product_type), Some(product), None).await;
+            product_type
+        }
+        Fresh::Product => {
+            let product = product(conn, &format!("Fresh product {n}"), ids.pt).await;
+            grant_on(conn, subject, None, Some(product), None).await;
+            product
+        }
+        Fresh::Engagement => engagement(conn, &format!("Fresh {n}"), ids.p).await,
+        Fresh::Test => {
+            let mut test = tests::get(conn, ids.t).await.expect("P's test");
+            test.id = 0;
+            test.title = Some(format!("Fresh {n}"));
+            tests::insert(conn, &test).await.expect("fresh test").id
+        }
+        Fresh::Finding => {
+            let mut finding = findings::get(conn, ids.f).await.expect("P's finding");
+            finding.id = 0;
+            finding.title = format!("Fresh {n}");
+            findings::create(conn, &finding)
+                .await
+                .expect("fresh finding")
+                .id
+        }
+        Fresh::TestImport => {
+            let mut record = test_imports::get(conn, ids.ti).await.expect("P's import");
+            record.id = 0;
+            test_imports::insert(conn, &record)
+                .await
+                .expect("fresh import record")
+                .id
+        }
+        Fresh::FindingTag => {
+            let mut all = tags::get(conn, Tagged::Finding, ids.f).await.expect("tags");
+            all.push(format!("rm-{n}"));
+            tags::set(conn, Tagged::Finding, ids.f, &all)
+                .await
+                .expect("tag the finding");
+            0
+        }
+        Fresh::OwnNote => note(conn, ids.f, subject.user_id, &format!("Own note {n}")).await,
+    }
+}
+
+fn fill(template: &str, ids: &Ids, fresh: i64) -> String {
+    let mut path = template.to_owned();
+    for (key, value) in [
+        ("{pt}", ids.pt),
+        ("{p}", ids.p),
+        ("{e}", ids.e),
+        ("{t}", ids.t),
+        ("{f}", ids.f),
+        ("{ti}", ids.ti),
+        ("{rt}", ids.rt),
+        ("{qt}", ids.qt),
+        ("{q}", ids.q),
+        ("{qe}", ids.qe),
+        ("{qtest}", ids.qtest),
+        ("{qf}", ids.qf),
+        ("{qti}", ids.qti),
+        ("{tt}", ids.tt),
+        ("{note}", ids.note),
+        ("{fresh}", fresh),
+    ] {
+        path = path.replace(key, &value.to_string());
+    }
+    assert!(!path.contains('{'), "unfilled placeholder in {path}");
+    path
+}
+
+/// Calls the action as the subject; the outcome and the body (for the report).
+async fn perform(
+    world: &World,
+    subject: &Subject,
+    action: &Action,
+    case: Case,
+) -> (Outcome, Value) {
+    let ids = &world.ids;
+    let path = fill(action.path, ids, case.fresh);
+    let token = subject.token.as_deref();
+    let request = match action.payload {
+        Payload::Multipart(form) => form(ids, case).post(&path, token),
+        payload => {
+            let mut builder = Request::builder()
+                .method(action.method)
+                .uri(&path)
+                .header("Host", "dojo.test");
+            if let Some(token) = token {
+                builder = builder.header("Authorization", format!("Token {token}"));
+            }
+            match payload {
+                Payload::Json(body) => builder
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body(ids, case).to_string())),
+                _ => builder.body(axum::body::Body::empty()),
+            }
+            .expect("request")
+        }
+    };
+    let (status, body) = call(&world.app, request).await;
+    let outcome = match action.rule {
+        Rule::List(..) if status.is_success() => {
+            let (mine, theirs) = listed_ids(action.path, ids);
+            let shown_ids: Vec<i64> = body["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["id"].as_i64())
+                .collect();
+            let mut shown = Vec::new();
+            if shown_ids.contains(&mine) {
+                shown.push("P");
+            }
+            if shown_ids.contains(&theirs) {
+                shown.push("Q");
+            }
+            Outcome::Listed(shown, body["count"].as_i64().unwrap_or(-1))
+        }
+        _ => Outcome::Status(status.as_u16()),
+    };
+    (outcome, body)
+}
+
+/// The ids a listing's `?id=` names: P's object and Q's.
+fn listed_ids(template: &str, ids: &Ids) -> (i64, i64) {
+    let query = fill(template, ids, 0);
+    let list = query.split("id=").nth(1).expect("a listing filters on id");
+    let mut parts = list.split(',').map(|s| s.parse::<i64>().expect("an id"));
+    (parts.next().expect("P's id"), parts.next().expect("Q's id"))
+}
+
+fn excerpt(body: &Value) -> String {
+    let text = body.to_string();
+    if text.len() > 160 {
+        format!(
+            "{}…",
+            &text[..text.char_indices().nth(160).map_or(text.len(), |(i, _)| i)]
+        )
+    } else {
+        text
+    }
+}
+
+fn known_gap(action: &str, subject: &str) -> bool {
+    KNOWN_GAPS
+        .iter()
+        .any(|(a, s)| *a == action && (*s == "*" || *s == subject))
+}
+
+db_test!(rbac_matrix, |db| {
+    let started = Instant::now();
+    let world = build_world(&db).await;
+    let built = started.elapsed();
+    let mut mismatches = Vec::new();
+    let mut cases = 0usize;
+    for action in actions() {
+        let name = action.name();
+        for subject in &world.subjects {
+            let fresh_id = fresh(&world, subject, action.fresh, cases).await;
+            let case = Case {
+                n: cases,
+                fresh: fresh_id,
+            };
+            cases += 1;
+            let want = expected(subject.who, action.rule);
+            let (got, body) = perform(&world, subject, &action, case).await;
+            let gap = known_gap(&name, subject.name);
+            if got != want && !gap {
+                mismatches.push(format!(
+                    "{:<36} {name:<52} expected {want}, got {got}: {}",
+                    subject.name,
+                    excerpt(&body)
+                ));
+            } else if got == want && gap {
+                mismatches.push(format!(
+                    "{:<36} {name:<52} is in KNOWN_GAPS but now gets {got}: remove it",
+                    subject.name
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "rbac matrix: {cases} cases ({} subjects × {} actions), fixture {built:?}, total {:?}",
+        world.subjects.len(),
+        actions().len(),
+        started.elapsed()
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cases} RBAC cases differ from rbac.md / api.md:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+});
