@@ -53,7 +53,7 @@ const ORDERING: &[(&str, &str)] = &[
     ("platform", "p.platform"),
     ("lifecycle", "p.lifecycle"),
     ("origin", "p.origin"),
-    ("revenue", "p.revenue"),
+    ("revenue", "p.revenue_cents"),
     ("external_audience", "p.external_audience"),
     ("internet_accessible", "p.internet_accessible"),
     ("user_records", "p.user_records"),
