@@ -76,7 +76,7 @@ async fn set_open(
 }
 
 /// `o` values (api.md §3.3).
-const ORDERING: &[(&str, &str)] = &[
+pub(crate) const ORDERING: &[(&str, &str)] = &[
     ("name", "e.name"),
     ("version", "e.version"),
     ("target_start", "e.target_start"),

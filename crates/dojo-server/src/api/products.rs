@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `o` values (api.md §3.2) on the product's own columns.
-const ORDERING: &[(&str, &str)] = &[
+pub(crate) const ORDERING: &[(&str, &str)] = &[
     ("id", "p.id"),
     ("name", "p.name"),
     ("created", "p.created"),

@@ -10,6 +10,7 @@ mod health;
 mod import;
 mod notes;
 mod object_notes;
+mod openapi;
 mod product_types;
 mod products;
 mod startup;
