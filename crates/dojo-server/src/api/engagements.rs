@@ -76,7 +76,7 @@ async fn set_open(
 }
 
 /// `o` values (api.md §3.3).
-const ORDERING: &[(&str, &str)] = &[
+pub(crate) const ORDERING: &[(&str, &str)] = &[
     ("name", "e.name"),
     ("version", "e.version"),
     ("target_start", "e.target_start"),
@@ -107,8 +107,8 @@ fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
     f.exact(q, "name", "e.name");
     f.exact(q, "version", "e.version");
     f.exact(q, "status", "e.status");
-    f.exact(q, "target_start", "e.target_start");
-    f.exact(q, "target_end", "e.target_end");
+    f.date(q, "target_start", "e.target_start");
+    f.date(q, "target_end", "e.target_end");
     f.check()?;
     Ok(f)
 }

@@ -41,7 +41,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `o` values and the columns they sort on (api.md §3.5).
-const ORDERING: &[(&str, &str)] = &[
+pub(crate) const ORDERING: &[(&str, &str)] = &[
     ("active", "f.active"),
     ("component_name", "f.component_name"),
     ("component_version", "f.component_version"),
@@ -71,7 +71,7 @@ const ORDERING: &[(&str, &str)] = &[
     ("verified", "f.verified"),
 ];
 
-const BOOLEANS: &[&str] = &[
+pub(crate) const BOOLEANS: &[&str] = &[
     "active",
     "duplicate",
     "dynamic_finding",
@@ -88,7 +88,7 @@ const BOOLEANS: &[&str] = &[
     "ransomware_used",
 ];
 
-const CONTAINS: &[&str] = &[
+pub(crate) const CONTAINS: &[&str] = &[
     "title",
     "component_name",
     "component_version",
@@ -106,7 +106,7 @@ const CONTAINS: &[&str] = &[
 ];
 
 /// Id-list filters on the finding's own columns.
-const ID_LISTS: &[(&str, &str)] = &[
+pub(crate) const ID_LISTS: &[(&str, &str)] = &[
     ("id", "f.id"),
     ("cwe", "f.cwe"),
     ("reporter", "f.reporter_id"),
@@ -126,7 +126,7 @@ const ID_LISTS: &[(&str, &str)] = &[
 ];
 
 /// Exact text filters on the finding's own columns ("auto exact", api.md §3.5).
-const EXACT: &[&str] = &[
+pub(crate) const EXACT: &[&str] = &[
     "service",
     "vuln_id_from_tool",
     "fix_version",

@@ -227,6 +227,25 @@ impl Filters {
         }
     }
 
+    /// A day (`YYYY-MM-DD`), matched exactly; bound as a date, which
+    /// PostgreSQL will not compare with text.
+    pub fn date(&mut self, q: &QueryParams, name: &str, column: &str) {
+        let Some(v) = q.get(name) else {
+            return;
+        };
+        match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(day) => {
+                let p = self.next_placeholder(Param::Date(Some(day)));
+                self.clauses.push(format!("{column} = {p}"));
+            }
+            Err(_) => self
+                .errors
+                .entry(name.to_owned())
+                .or_default()
+                .push("Enter a valid date.".into()),
+        }
+    }
+
     /// Case-insensitive equality (`iexact`).
     pub fn iexact(&mut self, q: &QueryParams, name: &str, column: &str) {
         if let Some(v) = q.get(name) {
@@ -440,6 +459,21 @@ mod tests {
         );
         assert_eq!(f.params.len(), 4);
         assert_eq!(f.params[3], Param::from("%50\\%%"));
+    }
+
+    #[test]
+    fn dates_bind_as_dates_and_bad_ones_are_400() {
+        let q = QueryParams::parse(Some("day=2024-02-03&bad=03/02/2024"));
+        let mut f = Filters::default();
+        f.date(&q, "day", "e.day");
+        assert_eq!(f.where_sql(), " WHERE e.day = $1");
+        assert_eq!(
+            f.params[0],
+            Param::Date(chrono::NaiveDate::from_ymd_opt(2024, 2, 3))
+        );
+        assert!(f.check().is_ok());
+        f.date(&q, "bad", "e.bad");
+        assert!(f.check().is_err());
     }
 
     #[test]

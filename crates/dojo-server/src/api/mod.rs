@@ -11,6 +11,7 @@ pub mod list;
 pub mod members;
 pub mod notes;
 pub mod object_notes;
+pub mod openapi;
 pub mod product_types;
 pub mod products;
 pub mod references;
@@ -47,4 +48,5 @@ pub fn routes() -> Router<AppState> {
         .merge(finding_actions::routes())
         .merge(notes::routes())
         .merge(user_profile::routes())
+        .merge(openapi::routes())
 }

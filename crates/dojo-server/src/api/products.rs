@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `o` values (api.md §3.2) on the product's own columns.
-const ORDERING: &[(&str, &str)] = &[
+pub(crate) const ORDERING: &[(&str, &str)] = &[
     ("id", "p.id"),
     ("name", "p.name"),
     ("created", "p.created"),
@@ -53,7 +53,7 @@ const ORDERING: &[(&str, &str)] = &[
     ("platform", "p.platform"),
     ("lifecycle", "p.lifecycle"),
     ("origin", "p.origin"),
-    ("revenue", "p.revenue"),
+    ("revenue", "p.revenue_cents"),
     ("external_audience", "p.external_audience"),
     ("internet_accessible", "p.internet_accessible"),
     ("user_records", "p.user_records"),

@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `o` values (api.md §3.4).
-const ORDERING: &[(&str, &str)] = &[
+pub(crate) const ORDERING: &[(&str, &str)] = &[
     ("id", "ti.id"),
     ("created", "ti.created"),
     ("modified", "ti.modified"),

@@ -44,7 +44,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `o` values (api.md §3.4).
-const ORDERING: &[(&str, &str)] = &[
+pub(crate) const ORDERING: &[(&str, &str)] = &[
     ("title", "t.title"),
     ("version", "t.version"),
     ("target_start", "t.target_start"),

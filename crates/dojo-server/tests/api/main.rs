@@ -11,6 +11,7 @@ mod health;
 mod import;
 mod notes;
 mod object_notes;
+mod openapi;
 mod product_types;
 mod products;
 mod rbac_matrix;
