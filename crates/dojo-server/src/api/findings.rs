@@ -119,7 +119,6 @@ pub(crate) const ID_LISTS: &[(&str, &str)] = &[
     ),
     ("nb_occurences", "f.nb_occurences"),
     ("sast_source_line", "f.sast_source_line"),
-    ("sonarqube_issue", "f.sonarqube_issue_id"),
     ("test", "f.test_id"),
     ("duplicate_finding", "f.duplicate_finding_id"),
     ("test__engagement__product", "f.product_id"),
@@ -144,8 +143,13 @@ fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
         f.boolean(q, name, &format!("f.{name}"));
     }
     for name in CONTAINS {
-        f.contains(q, name, &format!("f.{name}"));
+        // `references` is a reserved word in SQL; the column is `refs`.
+        let column = if *name == "references" { "refs" } else { name };
+        f.contains(q, name, &format!("f.{column}"));
     }
+    // Dojo keeps no SonarQube issues: the ids are checked, and nothing matches
+    // (`NULL IN (…)` is never true).
+    f.ids_into(q, "sonarqube_issue", "NULL IN ({})");
     for name in EXACT {
         f.exact(q, name, &format!("f.{name}"));
     }

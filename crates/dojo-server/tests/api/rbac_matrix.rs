@@ -443,6 +443,20 @@ fn new_test(ids: &Ids, title: &str) -> Value {
     })
 }
 
+/// A finding body good for create (and for PUT, which ignores `test`).
+fn new_finding(ids: &Ids, title: &str) -> Value {
+    json!({
+        "test": ids.t,
+        "found_by": [ids.tt],
+        "title": title,
+        "severity": "High",
+        "numerical_severity": "S1",
+        "description": "Written by the RBAC matrix.",
+        "active": true,
+        "verified": false,
+    })
+}
+
 fn report_form(target: &str, id: i64) -> Form {
     Form::new()
         .text("scan_type", "Generic Findings Import")
@@ -497,9 +511,12 @@ fn actions() -> Vec<Action> {
         a("DELETE", "/api/v2/tests/{fresh}/", none, F::Test, on(P, DeleteTest, 204, 404)),
         a("GET",    "/api/v2/tests/{t}/notes/", none, F::No, on(P, View, 200, 404)),
         a("POST",   "/api/v2/tests/{t}/notes/", Json(|_, c| json!({"entry": format!("Test note {}", c.n)})), F::No, on(P, AddNote, 201, 404)),
-        // Findings (no create or update served yet).
+        // Findings. A create's parent test is checked on the unfiltered table: 403, not 404.
         a("GET",    "/api/v2/findings/?id={f},{qf}", none, F::No, Rule::List(P, Q)),
         a("GET",    "/api/v2/findings/{f}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/findings/", Json(|ids, c| new_finding(ids, &format!("New finding {}", c.n))), F::No, on(P, AddEditFinding, 201, 403)),
+        a("PUT",    "/api/v2/findings/{f}/", Json(|ids, _| new_finding(ids, "Matrix")), F::No, on(P, AddEditFinding, 200, 404)),
+        a("PATCH",  "/api/v2/findings/{f}/", Json(|_, _| json!({"mitigation": "patched"})), F::No, on(P, AddEditFinding, 200, 404)),
         a("DELETE", "/api/v2/findings/{fresh}/", none, F::Finding, on(P, DeleteFinding, 204, 404)),
         a("GET",    "/api/v2/findings/{f}/tags/", none, F::No, on(P, View, 200, 404)),
         a("POST",   "/api/v2/findings/{f}/tags/", Json(|_, _| json!({"tags": ["matrix"]})), F::No, on(P, AddEditFinding, 200, 404)),

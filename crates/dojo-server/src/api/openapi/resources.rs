@@ -185,6 +185,7 @@ pub const RESOURCES: &[Resource] = &[
                     "reviewers",
                     "endpoints",
                     "finding_group",
+                    "sonarqube_issue",
                 ],
             ),
             Filters::Names(Bool, findings::BOOLEANS),
