@@ -5,6 +5,7 @@ pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
 pub mod finding_edit;
+pub mod finding_status;
 pub mod findings;
 pub mod import;
 pub mod list;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(test_imports::routes())
         .merge(object_notes::routes())
         .merge(finding_actions::routes())
+        .merge(finding_status::routes())
         .merge(notes::routes())
         .merge(user_profile::routes())
         .merge(openapi::routes())

@@ -118,8 +118,35 @@ async fn add_note(
     let id = owner.visible(&mut tx, &caller, &id).await?;
     let new = shape::read_new(&body).map_err(ApiError::Fields)?;
     let (table, column, link) = owner.link();
+    attach_note(&mut tx, &caller, (table, column, link), id, &new).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(shape::created_json(&caller.user, &new.entry, new.private)),
+    ))
+}
+
+/// Writes a note by the caller and links it to a finding.
+pub async fn attach_finding_note(
+    conn: &mut Conn,
+    caller: &Caller,
+    finding_id: i64,
+    new: &shape::NewNote,
+) -> Result<Note, ApiError> {
+    attach_note(conn, caller, Owner::Finding.link(), finding_id, new).await
+}
+
+/// Writes a note by the caller on the object, after checking its note type:
+/// it must exist, and a single-use type may be used once per object.
+async fn attach_note(
+    conn: &mut Conn,
+    caller: &Caller,
+    (table, column, link): (&str, &str, Link),
+    id: i64,
+    new: &shape::NewNote,
+) -> Result<Note, ApiError> {
     if let Some(type_id) = new.note_type {
-        let note_type = repo::note_types::find(&mut tx, type_id)
+        let note_type = repo::note_types::find(conn, type_id)
             .await?
             .ok_or_else(|| {
                 ApiError::field(
@@ -127,7 +154,7 @@ async fn add_note(
                     format!("Invalid pk \"{type_id}\" - object does not exist."),
                 )
             })?;
-        if note_type.is_single && has_note_of_type(&mut tx, table, column, id, &note_type).await? {
+        if note_type.is_single && has_note_of_type(conn, table, column, id, &note_type).await? {
             return Err(ApiError::field(
                 "note_type",
                 format!(
@@ -138,7 +165,7 @@ async fn add_note(
         }
     }
     let note = repo::notes::insert(
-        &mut tx,
+        conn,
         &Note {
             id: 0,
             note_type_id: new.note_type,
@@ -152,12 +179,8 @@ async fn add_note(
         },
     )
     .await?;
-    links::add(&mut tx, link, id, note.id).await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(shape::created_json(&caller.user, &new.entry, new.private)),
-    ))
+    links::add(conn, link, id, note.id).await?;
+    Ok(note)
 }
 
 async fn has_note_of_type(

@@ -6,6 +6,7 @@ mod auth;
 mod engagements;
 mod finding_actions;
 mod finding_edit;
+mod finding_status;
 mod findings;
 mod health;
 mod import;

@@ -319,10 +319,10 @@ fn operation(op: &Op, wanted: &mut BTreeSet<(String, Form)>) -> OperationBuilder
     let mut builder = OperationBuilder::new()
         .operation_id(Some(op.id.clone()))
         .tag(op.tag);
-    if op.path.contains("{id}") {
+    for name in op.path.split('{').skip(1).filter_map(|s| s.split_once('}')) {
         builder = builder.parameter(
             ParameterBuilder::new()
-                .name("id")
+                .name(name.0)
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
                 .schema(Some(ObjectBuilder::new().schema_type(Type::Integer))),
@@ -345,6 +345,14 @@ fn operation(op: &Op, wanted: &mut BTreeSet<(String, Form)>) -> OperationBuilder
         Answer::Page(component) => {
             wanted.insert((component.name.to_owned(), Form::Response));
             ResponseBuilder::new().content("application/json", json_ref(page_name(component)))
+        }
+        Answer::List(component) => {
+            wanted.insert((component.name.to_owned(), Form::Response));
+            let items = ArrayBuilder::new().items(Ref::from_schema_name(component.name));
+            ResponseBuilder::new().content(
+                "application/json",
+                ContentBuilder::new().schema(Some(items)).build(),
+            )
         }
         Answer::Empty => ResponseBuilder::new(),
     };
@@ -454,7 +462,7 @@ fn op_component(body: Option<Body>) -> Option<&'static Component> {
 
 fn op_answer(answer: Answer) -> Option<&'static Component> {
     match answer {
-        Answer::One(c) | Answer::Page(c) => Some(c),
+        Answer::One(c) | Answer::Page(c) | Answer::List(c) => Some(c),
         Answer::Empty => None,
     }
 }

@@ -414,6 +414,33 @@ pub const REIMPORT_SCAN: Component = Component {
 };
 
 /// The components only other components refer to.
+/// `findings/{id}/close/`: the body, and the status it answers.
+pub const FINDING_CLOSE: Component = Component {
+    name: "FindingClose",
+    fields: &[&[
+        rw("is_mitigated", Bool),
+        rw("mitigated", DateTime).null(),
+        rw("false_p", Bool),
+        rw("out_of_scope", Bool),
+        rw("duplicate", Bool),
+        rw("mitigated_by", Int).null(),
+        wo("note", Str),
+        wo("note_type", Int).null(),
+    ]],
+};
+
+/// `findings/{id}/verify/`'s body.
+pub const FINDING_VERIFY: Component = Component {
+    name: "FindingVerify",
+    fields: &[&[wo("note", Str), wo("note_type", Int).null()]],
+};
+
+/// `findings/{id}/request_response/`: the decoded HTTP pairs.
+pub const BURP_RAW_REQUEST_RESPONSE: Component = Component {
+    name: "BurpRawRequestResponse",
+    fields: &[&[rw("req_resp", Ty::List(&Ty::Object)).req()]],
+};
+
 pub const NESTED: &[&Component] = &[
     &USER_STUB,
     &NOTE_TYPE,

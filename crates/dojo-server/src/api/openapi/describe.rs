@@ -199,6 +199,8 @@ pub enum Answer {
     One(&'static Component),
     /// DRF's limit/offset page of the component: `Paginated{Name}List`.
     Page(&'static Component),
+    /// A plain JSON array of the component, without a page.
+    List(&'static Component),
     Empty,
 }
 

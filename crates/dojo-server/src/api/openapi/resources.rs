@@ -394,6 +394,8 @@ fn actions() -> Vec<Op> {
     remove_note.body = Some(Body::Patched(&c::FINDING_NOTE));
     ops.push(remove_note);
 
+    ops.extend(finding_status_actions());
+
     let mut profile = op(
         "user_profile",
         "user_profile_retrieve",
@@ -403,6 +405,76 @@ fn actions() -> Vec<Op> {
     );
     profile.answer = Answer::One(&c::USER_PROFILE);
     ops.push(profile);
+    ops
+}
+
+/// `close/`, `verify/`, the duplicate cluster and `request_response/`.
+fn finding_status_actions() -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut close = op(
+        "findings",
+        "findings_close_create",
+        Method::Post,
+        "/api/v2/findings/{id}/close/",
+        200,
+    );
+    close.body = Some(Body::Full(&c::FINDING_CLOSE));
+    close.answer = Answer::One(&c::FINDING_CLOSE);
+    ops.push(close);
+    let mut verify = op(
+        "findings",
+        "findings_verify_create",
+        Method::Post,
+        "/api/v2/findings/{id}/verify/",
+        200,
+    );
+    verify.body = Some(Body::Full(&c::FINDING_VERIFY));
+    verify.answer = Answer::One(&f::FINDING);
+    ops.push(verify);
+    let mut cluster = op(
+        "findings",
+        "findings_duplicate_list",
+        Method::Get,
+        "/api/v2/findings/{id}/duplicate/",
+        200,
+    );
+    cluster.answer = Answer::List(&f::FINDING);
+    ops.push(cluster);
+    ops.push(op(
+        "findings",
+        "findings_duplicate_reset_create",
+        Method::Post,
+        "/api/v2/findings/{id}/duplicate/reset/",
+        204,
+    ));
+    ops.push(op(
+        "findings",
+        "findings_original_create",
+        Method::Post,
+        "/api/v2/findings/{id}/original/{new_fid}/",
+        204,
+    ));
+    let pairs = "/api/v2/findings/{id}/request_response/";
+    let mut read = op(
+        "findings",
+        "findings_request_response_retrieve",
+        Method::Get,
+        pairs,
+        200,
+    );
+    read.answer = Answer::One(&c::BURP_RAW_REQUEST_RESPONSE);
+    ops.push(read);
+    // Dojo answers 200, as DefectDojo's handler does (its schema says 201).
+    let mut add = op(
+        "findings",
+        "findings_request_response_create",
+        Method::Post,
+        pairs,
+        200,
+    );
+    add.body = Some(Body::Full(&c::BURP_RAW_REQUEST_RESPONSE));
+    add.answer = Answer::One(&c::BURP_RAW_REQUEST_RESPONSE);
+    ops.push(add);
     ops
 }
 

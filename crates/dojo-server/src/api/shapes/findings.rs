@@ -874,7 +874,9 @@ fn read_mitigated(f: &mut Fields<'_>, row: &mut Finding, input: &mut FindingInpu
 
 /// DefectDojo's first object-level check: non-null mitigation data needs
 /// `DD_EDITABLE_MITIGATED_DATA`; both fields are reported at once.
-fn refuse_mitigated_edit((mitigated, mitigated_by): (bool, bool)) -> Result<(), FieldErrors> {
+pub(crate) fn refuse_mitigated_edit(
+    (mitigated, mitigated_by): (bool, bool),
+) -> Result<(), FieldErrors> {
     let mut errors = FieldErrors::new();
     if mitigated {
         errors.insert(
