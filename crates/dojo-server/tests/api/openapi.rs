@@ -142,6 +142,8 @@ fn routed_paths() -> BTreeSet<String> {
 db_test!(openapi_schema_is_served_as_json_and_yaml, |db| {
     let app = App::new(&db).await;
     let body = schema(&app).await;
+    assert_eq!(body["info"]["title"], "DefectDojo API v2");
+    assert_eq!(body["info"]["version"], "3.2.0");
     let version = body["openapi"].as_str().unwrap_or_default();
     assert!(version.starts_with("3."), "openapi {version}");
     assert!(body["paths"].as_object().is_some_and(|p| !p.is_empty()));

@@ -440,12 +440,17 @@ pub fn document(ops: &[Op]) -> OpenApi {
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
-                .title("Dojo API v2")
-                .version(env!("CARGO_PKG_VERSION"))
+                // DefectDojo's title and the API version Dojo speaks (api.md
+                // §1.9); tools that show or check them see what they expect.
+                .title("DefectDojo API v2")
+                .version("3.2.0")
                 .description(Some(
-                    "DefectDojo's REST API v2 as Dojo serves it: the operations, \
-                     components and operation ids of DefectDojo's schema, for the \
-                     resources Dojo implements.",
+                    concat!(
+                        "DefectDojo's REST API v2 as Dojo ",
+                        env!("CARGO_PKG_VERSION"),
+                        " serves it: the operations, components and operation ids \
+                         of DefectDojo's schema, for the resources Dojo implements."
+                    ),
                 ))
                 .build(),
         )
