@@ -14,7 +14,7 @@ use dojo_storage::{repo, Conn};
 use serde_json::{json, Value};
 
 use crate::api::fields::{Fields, Mode, Null};
-use crate::api::resource::{find_visible, Visibility};
+use crate::api::findings;
 use crate::api::RequestFields;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -33,22 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/findings/{id}/remove_note", remove_note)
 }
 
-async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Finding, ApiError> {
-    let scope = Visibility::Product("f.product_id");
-    find_visible(conn, caller, "finding f", "f", scope, id, "Finding").await
-}
-
-/// The finding, if the caller may see it and edit it.
 async fn editable(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Finding, ApiError> {
-    let finding = visible(conn, caller, id).await?;
-    if !caller
-        .access
-        .may_on_product(conn, finding.product_id, Permission::FindingEdit)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
-    Ok(finding)
+    findings::permitted(conn, caller, id, Permission::FindingEdit).await
 }
 
 /// The body's `tags` (required), as DefectDojo's tag field reads them.
@@ -66,7 +52,7 @@ async fn read_tags(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.db.conn().await?;
-    let finding = visible(&mut conn, &caller, &id).await?;
+    let finding = findings::visible(&mut conn, &caller, &id).await?;
     let tags = tags::get(&mut conn, Tagged::Finding, finding.id).await?;
     Ok(Json(json!({ "tags": tags })))
 }

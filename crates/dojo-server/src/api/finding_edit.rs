@@ -17,9 +17,8 @@ use dojo_storage::{repo, Conn};
 use serde_json::Value;
 
 use crate::api::fields::Mode;
-use crate::api::findings::{extras, render};
+use crate::api::findings::{extras, permitted, render};
 use crate::api::references;
-use crate::api::resource::{find_visible, Visibility};
 use crate::api::shapes::findings::{self as shape, FindingInput, FindingRefKind, RiskAction};
 use crate::api::RequestFields;
 use crate::auth::Caller;
@@ -119,16 +118,7 @@ pub async fn update_finding(
 ) -> Result<Json<Value>, ApiError> {
     let mode = Mode::of(&method);
     let mut tx = state.db.begin().await?;
-    let scope = Visibility::Product("f.product_id");
-    let current: Finding =
-        find_visible(&mut tx, &caller, "finding f", "f", scope, &id, "Finding").await?;
-    if !caller
-        .access
-        .may_on_product(&mut tx, current.product_id, Permission::FindingEdit)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
+    let current = permitted(&mut tx, &caller, &id, Permission::FindingEdit).await?;
     let now = Utc::now();
     let (mut row, input) = shape::read(
         &body,

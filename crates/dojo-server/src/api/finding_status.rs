@@ -18,9 +18,8 @@ use dojo_storage::{repo, Conn};
 use serde_json::{json, Value};
 
 use crate::api::fields::{Fields, Mode, Null, UNBOUNDED};
-use crate::api::findings::render;
+use crate::api::findings::{self, render};
 use crate::api::object_notes::attach_finding_note;
-use crate::api::resource::{find_visible, Visibility};
 use crate::api::shapes::datetime_value;
 use crate::api::shapes::findings::{refuse_mitigated_edit, RequestResponse};
 use crate::api::shapes::notes::NewNote;
@@ -58,22 +57,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/findings/{id}/request_response", pairs)
 }
 
-async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Finding, ApiError> {
-    let scope = Visibility::Product("f.product_id");
-    find_visible(conn, caller, "finding f", "f", scope, id, "Finding").await
-}
-
-/// The finding, if the caller may see it and edit it.
 async fn editable(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Finding, ApiError> {
-    let finding = visible(conn, caller, id).await?;
-    if !caller
-        .access
-        .may_on_product(conn, finding.product_id, Permission::FindingEdit)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
-    Ok(finding)
+    findings::permitted(conn, caller, id, Permission::FindingEdit).await
 }
 
 /// The optional `note` and `note_type` of close and verify.
@@ -250,7 +235,7 @@ async fn duplicate_cluster(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.db.conn().await?;
-    let finding = visible(&mut conn, &caller, &id).await?;
+    let finding = findings::visible(&mut conn, &caller, &id).await?;
     let original = finding.duplicate_finding_id.unwrap_or(finding.id);
     let mut params = vec![original.into(), finding.id.into()];
     let visible = caller
@@ -377,7 +362,7 @@ async fn request_response(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.db.conn().await?;
-    let finding = visible(&mut conn, &caller, &id).await?;
+    let finding = findings::visible(&mut conn, &caller, &id).await?;
     Ok(Json(pairs_json(&mut conn, finding.id).await?))
 }
 

@@ -303,15 +303,42 @@ async fn list_findings(
     Ok(Json(body))
 }
 
+/// The finding if the caller may see it; 404 otherwise.
+pub(crate) async fn visible(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<Finding, ApiError> {
+    let scope = Visibility::Product("f.product_id");
+    find_visible(conn, caller, "finding f", "f", scope, id, MODEL).await
+}
+
+/// The finding if the caller may see it (404) and holds `permission` on its
+/// product (403).
+pub(crate) async fn permitted(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    permission: Permission,
+) -> Result<Finding, ApiError> {
+    let finding = visible(conn, caller, id).await?;
+    if !caller
+        .access
+        .may_on_product(conn, finding.product_id, permission)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    Ok(finding)
+}
+
 async fn retrieve_finding(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let mut conn = state.db.conn().await?;
-    let scope = Visibility::Product("f.product_id");
-    let finding: Finding =
-        find_visible(&mut conn, &caller, "finding f", "f", scope, &id, MODEL).await?;
+    let finding = visible(&mut conn, &caller, &id).await?;
     let body = render(&mut conn, std::slice::from_ref(&finding))
         .await?
         .pop()
@@ -328,16 +355,7 @@ async fn delete_finding(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let mut conn = state.db.conn().await?;
-    let scope = Visibility::Product("f.product_id");
-    let finding: Finding =
-        find_visible(&mut conn, &caller, "finding f", "f", scope, &id, MODEL).await?;
-    if !caller
-        .access
-        .may_on_product(&mut conn, finding.product_id, Permission::FindingDelete)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
+    let finding = permitted(&mut conn, &caller, &id, Permission::FindingDelete).await?;
     drop(conn);
     cascade::delete_finding(&state.db, finding.id).await?;
     Ok(StatusCode::NO_CONTENT)

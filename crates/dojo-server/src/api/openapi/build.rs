@@ -444,14 +444,12 @@ pub fn document(ops: &[Op]) -> OpenApi {
                 // §1.9); tools that show or check them see what they expect.
                 .title("DefectDojo API v2")
                 .version("3.2.0")
-                .description(Some(
-                    concat!(
-                        "DefectDojo's REST API v2 as Dojo ",
-                        env!("CARGO_PKG_VERSION"),
-                        " serves it: the operations, components and operation ids \
+                .description(Some(concat!(
+                    "DefectDojo's REST API v2 as Dojo ",
+                    env!("CARGO_PKG_VERSION"),
+                    " serves it: the operations, components and operation ids \
                          of DefectDojo's schema, for the resources Dojo implements."
-                    ),
-                ))
+                )))
                 .build(),
         )
         .paths(builder.build())
