@@ -1,6 +1,7 @@
 //! `/api/v2/`: DefectDojo's REST API.
 
 mod body;
+pub mod dojo_groups;
 pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
@@ -9,6 +10,7 @@ pub mod findings;
 pub mod import;
 pub mod list;
 pub mod members;
+pub mod memberships;
 pub mod notes;
 pub mod object_notes;
 pub mod openapi;
@@ -17,12 +19,14 @@ pub mod products;
 pub mod references;
 pub mod related;
 pub mod resource;
+pub mod roles;
 pub mod shapes;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
 mod token_auth;
 pub mod user_profile;
+pub mod users;
 
 use axum::routing::post;
 use axum::Router;
@@ -48,5 +52,9 @@ pub fn routes() -> Router<AppState> {
         .merge(finding_actions::routes())
         .merge(notes::routes())
         .merge(user_profile::routes())
+        .merge(users::routes())
+        .merge(memberships::routes())
+        .merge(dojo_groups::routes())
+        .merge(roles::routes())
         .merge(openapi::routes())
 }

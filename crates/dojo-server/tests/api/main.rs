@@ -9,6 +9,7 @@ mod finding_edit;
 mod findings;
 mod health;
 mod import;
+mod members;
 mod notes;
 mod object_notes;
 mod openapi;
