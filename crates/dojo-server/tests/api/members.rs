@@ -185,6 +185,25 @@ db_test!(users_crud_and_password_rules, |db| {
     )
     .await;
     assert_eq!(list["count"], 0);
+    let (_, list) = send(
+        &app,
+        &app.token,
+        "GET",
+        "/api/v2/users/?date_joined_after=2000-01-01&date_joined_before=2999-01-01",
+        None,
+    )
+    .await;
+    assert_eq!(list["count"], 2, "{list}");
+    let (status, body) = send(
+        &app,
+        &app.token,
+        "GET",
+        "/api/v2/users/?last_login_after=yesterday",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["last_login_after"], json!(["Enter a valid date."]));
     let (status, _) = send(&app, &app.token, "GET", "/api/v2/users/?o=password", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
