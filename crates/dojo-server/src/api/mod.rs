@@ -1,6 +1,7 @@
 //! `/api/v2/`: DefectDojo's REST API.
 
 mod body;
+pub mod dojo_groups;
 pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
@@ -10,6 +11,7 @@ pub mod findings;
 pub mod import;
 pub mod list;
 pub mod members;
+pub mod memberships;
 pub mod notes;
 pub mod object_notes;
 pub mod openapi;
@@ -18,12 +20,14 @@ pub mod products;
 pub mod references;
 pub mod related;
 pub mod resource;
+pub mod roles;
 pub mod shapes;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
 mod token_auth;
 pub mod user_profile;
+pub mod users;
 
 use axum::routing::post;
 use axum::Router;
@@ -50,5 +54,9 @@ pub fn routes() -> Router<AppState> {
         .merge(finding_status::routes())
         .merge(notes::routes())
         .merge(user_profile::routes())
+        .merge(users::routes())
+        .merge(memberships::routes())
+        .merge(dojo_groups::routes())
+        .merge(roles::routes())
         .merge(openapi::routes())
 }

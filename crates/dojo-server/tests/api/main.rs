@@ -10,6 +10,7 @@ mod finding_status;
 mod findings;
 mod health;
 mod import;
+mod members;
 mod notes;
 mod object_notes;
 mod openapi;

@@ -68,6 +68,9 @@ enum Cap {
     DeleteFinding,
     Import,
     AddNote,
+    ManageMembers,
+    GrantOwner,
+    DeleteGroup,
 }
 
 const Y: bool = true;
@@ -104,6 +107,13 @@ const CHART: &[(Cap, [bool; 5])] = &[
     // Not a row of the chart: DefectDojo's role table gives Product_Edit and
     // Product_Type_Edit to Maintainer and Owner.
     (Cap::EditProduct,       [N, N, Y, Y, N]),
+    // "Add/edit members (non-owner roles)"; in a group, rbac.md §8.2's group
+    // configuration roles: Maintainer edits the group and its members.
+    (Cap::ManageMembers,     [N, N, Y, Y, N]),
+    // "Grant Owner role"
+    (Cap::GrantOwner,        [N, N, N, Y, N]),
+    // Group configuration roles: Owner deletes the group.
+    (Cap::DeleteGroup,       [N, N, N, Y, N]),
 ];
 
 fn column(role: Role) -> usize {
@@ -136,6 +146,8 @@ enum Scope {
     Qt,
     /// Product Q, in QT, and everything in it.
     Q,
+    /// A group no subject is a member of: only global roles reach it.
+    G,
 }
 
 /// One way a subject holds a role.
@@ -351,6 +363,8 @@ struct Ids {
     tt: i64,
     /// A note of P's finding.
     note: i64,
+    /// Users, groups and memberships.
+    m: Members,
 }
 
 /// One case: its number (for unique names) and its fresh object, if any.
@@ -386,6 +400,24 @@ enum Fresh {
     FindingTag,
     /// A note of P's finding written by the subject.
     OwnNote,
+    /// A user of no product.
+    User,
+    /// A user's contact information.
+    ContactInfo,
+    /// A Reader membership of P for a new user.
+    ProductMember,
+    /// A Reader membership of PT for a new user.
+    ProductTypeMember,
+    /// A group with no roles.
+    Group,
+    /// A new group's Reader role on P.
+    ProductGroup,
+    /// A new group's Reader role on PT.
+    ProductTypeGroup,
+    /// A new user's Reader membership of the fixture group.
+    GroupMember,
+    /// A new user's global Reader role.
+    GlobalRole,
 }
 
 struct Action {
@@ -556,6 +588,72 @@ fn actions() -> Vec<Action> {
         a("DELETE", "/api/v2/notes/{note}/", none, F::No, Rule::Superuser(405)),
         // The caller.
         a("GET",    "/api/v2/user_profile/", none, F::No, Rule::Anyone(200)),
+        // Members, groups and users.
+        // Product members: managing them takes Maintainer, granting Owner takes Owner.
+        a("GET",    "/api/v2/product_members/?id={pm},{qm}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/product_members/{pm}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/product_members/", Json(|ids, c| json!({"product": ids.p, "user": c.fresh, "role": Role::Reader.id()})), F::User, on(P, ManageMembers, 201, 403)),
+        Action { what: "as Owner", ..a("POST", "/api/v2/product_members/", Json(|ids, c| json!({"product": ids.p, "user": c.fresh, "role": Role::Owner.id()})), F::User, on(P, GrantOwner, 201, 403)) },
+        a("PUT",    "/api/v2/product_members/{pm}/", Json(|ids, _| json!({"product": ids.p, "user": ids.m.mu, "role": Role::Reader.id()})), F::No, on(P, ManageMembers, 200, 404)),
+        a("PATCH",  "/api/v2/product_members/{pm}/", Json(|_, _| json!({"role": Role::Reader.id()})), F::No, Rule::Anyone(405)),
+        a("DELETE", "/api/v2/product_members/{fresh}/", none, F::ProductMember, on(P, ManageMembers, 204, 404)),
+        // Product type members.
+        a("GET",    "/api/v2/product_type_members/?id={ptm},{qtm}", none, F::No, Rule::List(Pt, Qt)),
+        a("GET",    "/api/v2/product_type_members/{ptm}/", none, F::No, on(Pt, View, 200, 404)),
+        a("POST",   "/api/v2/product_type_members/", Json(|ids, c| json!({"product_type": ids.pt, "user": c.fresh, "role": Role::Reader.id()})), F::User, on(Pt, ManageMembers, 201, 403)),
+        a("PUT",    "/api/v2/product_type_members/{ptm}/", Json(|ids, _| json!({"product_type": ids.pt, "user": ids.m.mu, "role": Role::Reader.id()})), F::No, on(Pt, ManageMembers, 200, 404)),
+        a("PATCH",  "/api/v2/product_type_members/{ptm}/", Json(|_, _| json!({"role": Role::Reader.id()})), F::No, Rule::Anyone(405)),
+        a("DELETE", "/api/v2/product_type_members/{fresh}/", none, F::ProductTypeMember, on(Pt, ManageMembers, 204, 404)),
+        // Groups' roles on products and product types.
+        a("GET",    "/api/v2/product_groups/?id={pg},{qg}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/product_groups/{pg}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/product_groups/", Json(|ids, c| json!({"product": ids.p, "group": c.fresh, "role": Role::Reader.id()})), F::Group, on(P, ManageMembers, 201, 403)),
+        a("PUT",    "/api/v2/product_groups/{pg}/", Json(|ids, _| json!({"product": ids.p, "group": ids.m.grp, "role": Role::Reader.id()})), F::No, on(P, ManageMembers, 200, 404)),
+        a("PATCH",  "/api/v2/product_groups/{pg}/", Json(|_, _| json!({"role": Role::Reader.id()})), F::No, Rule::Anyone(405)),
+        a("DELETE", "/api/v2/product_groups/{fresh}/", none, F::ProductGroup, on(P, ManageMembers, 204, 404)),
+        a("GET",    "/api/v2/product_type_groups/?id={ptg},{qtg}", none, F::No, Rule::List(Pt, Qt)),
+        a("GET",    "/api/v2/product_type_groups/{ptg}/", none, F::No, on(Pt, View, 200, 404)),
+        a("POST",   "/api/v2/product_type_groups/", Json(|ids, c| json!({"product_type": ids.pt, "group": c.fresh, "role": Role::Reader.id()})), F::Group, on(Pt, ManageMembers, 201, 403)),
+        a("PUT",    "/api/v2/product_type_groups/{ptg}/", Json(|ids, _| json!({"product_type": ids.pt, "group": ids.m.grp, "role": Role::Reader.id()})), F::No, on(Pt, ManageMembers, 200, 404)),
+        a("PATCH",  "/api/v2/product_type_groups/{ptg}/", Json(|_, _| json!({"role": Role::Reader.id()})), F::No, Rule::Anyone(405)),
+        a("DELETE", "/api/v2/product_type_groups/{fresh}/", none, F::ProductTypeGroup, on(Pt, ManageMembers, 204, 404)),
+        // Groups: seen by members and global roles; created by superusers.
+        a("GET",    "/api/v2/dojo_groups/?id={grp},{qgrp}", none, F::No, Rule::List(Scope::G, Scope::G)),
+        a("GET",    "/api/v2/dojo_groups/{grp}/", none, F::No, on(Scope::G, View, 200, 404)),
+        a("POST",   "/api/v2/dojo_groups/", Json(|_, c| json!({"name": format!("New group {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/dojo_groups/{grp}/", Json(|_, _| json!({"name": "Fixture group", "description": "put"})), F::No, on(Scope::G, ManageMembers, 200, 404)),
+        a("PATCH",  "/api/v2/dojo_groups/{grp}/", Json(|_, _| json!({"description": "patched"})), F::No, on(Scope::G, ManageMembers, 200, 404)),
+        a("DELETE", "/api/v2/dojo_groups/{fresh}/", none, F::Group, on(Scope::G, DeleteGroup, 204, 404)),
+        a("GET",    "/api/v2/dojo_group_members/?id={gm},{qgm}", none, F::No, Rule::List(Scope::G, Scope::G)),
+        a("GET",    "/api/v2/dojo_group_members/{gm}/", none, F::No, on(Scope::G, View, 200, 404)),
+        a("POST",   "/api/v2/dojo_group_members/", Json(|ids, c| json!({"group": ids.m.grp, "user": c.fresh, "role": Role::Reader.id()})), F::User, on(Scope::G, ManageMembers, 201, 403)),
+        a("PUT",    "/api/v2/dojo_group_members/{gm}/", Json(|ids, _| json!({"group": ids.m.grp, "user": ids.m.mu, "role": Role::Reader.id()})), F::No, on(Scope::G, ManageMembers, 200, 404)),
+        a("PATCH",  "/api/v2/dojo_group_members/{gm}/", Json(|_, _| json!({"role": Role::Reader.id()})), F::No, Rule::Anyone(405)),
+        a("DELETE", "/api/v2/dojo_group_members/{fresh}/", none, F::GroupMember, on(Scope::G, ManageMembers, 204, 404)),
+        // Global roles: superusers only. Roles: read by all, never written.
+        a("GET",    "/api/v2/global_roles/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/global_roles/{gr}/", none, F::No, Rule::Superuser(200)),
+        a("POST",   "/api/v2/global_roles/", Json(|_, c| json!({"user": c.fresh, "role": Role::Reader.id()})), F::User, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/global_roles/{gr}/", Json(|ids, _| json!({"group": ids.m.grp, "role": Role::Reader.id()})), F::No, Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/global_roles/{gr}/", Json(|_, _| json!({"role": Role::Reader.id()})), F::No, Rule::Superuser(200)),
+        a("DELETE", "/api/v2/global_roles/{fresh}/", none, F::GlobalRole, Rule::Superuser(204)),
+        a("GET",    "/api/v2/roles/", none, F::No, Rule::Anyone(200)),
+        a("GET",    "/api/v2/roles/4/", none, F::No, Rule::Anyone(200)),
+        a("POST",   "/api/v2/roles/", Json(|_, _| json!({"name": "Boss"})), F::No, Rule::Anyone(405)),
+        // Users and contact information: superusers only (no Django permissions in Dojo).
+        a("GET",    "/api/v2/users/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/users/{mu}/", none, F::No, Rule::Superuser(200)),
+        a("POST",   "/api/v2/users/", Json(|_, c| json!({"username": format!("new{}", c.n), "email": "new@example.com", "password": "Correct-Horse-42"})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/users/{mu}/", Json(|_, _| json!({"username": "fixture", "email": "fixture@example.com"})), F::No, Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/users/{mu}/", Json(|_, _| json!({"first_name": "Fix"})), F::No, Rule::Superuser(200)),
+        a("DELETE", "/api/v2/users/{fresh}/", none, F::User, Rule::Superuser(204)),
+        a("POST",   "/api/v2/users/{fresh}/reset_api_token/", none, F::User, Rule::Superuser(204)),
+        a("GET",    "/api/v2/user_contact_infos/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/user_contact_infos/{uci}/", none, F::No, Rule::Superuser(200)),
+        a("POST",   "/api/v2/user_contact_infos/", Json(|_, c| json!({"user": c.fresh, "title": "New"})), F::User, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/user_contact_infos/{uci}/", Json(|ids, _| json!({"user": ids.m.mu, "title": "put"})), F::No, Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/user_contact_infos/{uci}/", Json(|_, _| json!({"title": "patched"})), F::No, Rule::Superuser(200)),
+        a("DELETE", "/api/v2/user_contact_infos/{fresh}/", none, F::ContactInfo, Rule::Superuser(204)),
     ]
 }
 
@@ -824,6 +922,7 @@ async fn build_world(db: &Db) -> World {
         qti,
         tt,
         note: note_id,
+        m: members_fixture(db, pt, p, qt, q).await,
     };
 
     let mut subjects = Vec::new();
@@ -963,6 +1062,7 @@ async fn fresh(world: &World, subject: &Subject, kind: Fresh, n: usize) -> i64 {
             0
         }
         Fresh::OwnNote => note(conn, ids.f, subject.user_id, &format!("Own note {n}")).await,
+        kind => fresh_member(conn, ids, kind, n).await,
     }
 }
 
@@ -985,7 +1085,10 @@ fn fill(template: &str, ids: &Ids, fresh: i64) -> String {
         ("{tt}", ids.tt),
         ("{note}", ids.note),
         ("{fresh}", fresh),
-    ] {
+    ]
+    .into_iter()
+    .chain(ids.m.placeholders())
+    {
         path = path.replace(key, &value.to_string());
     }
     assert!(!path.contains('{'), "unfilled placeholder in {path}");
@@ -1116,3 +1219,189 @@ db_test!(rbac_matrix, |db| {
         mismatches.join("\n")
     );
 });
+
+// ---------------------------------------------------------------------------
+// The fixture of members, groups and users.
+
+/// A user of no role ("fixture") with Reader memberships of P, Q, PT and QT
+/// and of two groups no subject belongs to; the groups hold Reader on P and PT
+/// (G) and on Q and QT (QG); G also holds the global Reader role.
+#[derive(Debug, Clone, Copy)]
+struct Members {
+    mu: i64,
+    pm: i64,
+    qm: i64,
+    ptm: i64,
+    qtm: i64,
+    grp: i64,
+    qgrp: i64,
+    pg: i64,
+    qg: i64,
+    ptg: i64,
+    qtg: i64,
+    gm: i64,
+    qgm: i64,
+    gr: i64,
+    uci: i64,
+}
+
+impl Members {
+    fn placeholders(&self) -> [(&'static str, i64); 15] {
+        [
+            ("{mu}", self.mu),
+            ("{pm}", self.pm),
+            ("{qm}", self.qm),
+            ("{ptm}", self.ptm),
+            ("{qtm}", self.qtm),
+            ("{grp}", self.grp),
+            ("{qgrp}", self.qgrp),
+            ("{pg}", self.pg),
+            ("{qg}", self.qg),
+            ("{ptg}", self.ptg),
+            ("{qtg}", self.qtg),
+            ("{gm}", self.gm),
+            ("{qgm}", self.qgm),
+            ("{gr}", self.gr),
+            ("{uci}", self.uci),
+        ]
+    }
+}
+
+/// Inserts `sql` (with `RETURNING id`) and returns the id.
+async fn insert_id(conn: &mut Conn, sql: &str, params: &[i64]) -> i64 {
+    let params: Vec<bulk::Param> = params.iter().map(|p| (*p).into()).collect();
+    let rows: Vec<(i64,)> = bulk::fetch_all(conn, &format!("{sql} RETURNING id"), &params)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows[0].0
+}
+
+async fn plain_user(conn: &mut Conn, name: &str) -> i64 {
+    users::insert(
+        conn,
+        &User {
+            username: name.to_owned(),
+            email: format!("{name}@example.com"),
+            ..User::default()
+        },
+    )
+    .await
+    .expect("user")
+    .id
+}
+
+async fn plain_group(conn: &mut Conn, name: &str) -> i64 {
+    groups::insert(
+        conn,
+        &Group {
+            id: 0,
+            name: name.to_owned(),
+            description: None,
+            social_provider: None,
+        },
+    )
+    .await
+    .expect("group")
+    .id
+}
+
+const READER: i64 = 5;
+
+async fn members_fixture(db: &Db, pt: i64, p: i64, qt: i64, q: i64) -> Members {
+    let mut conn = db.conn().await.expect("connection");
+    let conn = &mut conn;
+    let mu = plain_user(conn, "fixture").await;
+    let member = "INSERT INTO product_member (product_id, user_id, role_id) VALUES ($1, $2, $3)";
+    let type_member =
+        "INSERT INTO product_type_member (product_type_id, user_id, role_id) VALUES ($1, $2, $3)";
+    let product_group =
+        "INSERT INTO product_group (product_id, group_id, role_id) VALUES ($1, $2, $3)";
+    let type_group =
+        "INSERT INTO product_type_group (product_type_id, group_id, role_id) VALUES ($1, $2, $3)";
+    let group_member =
+        "INSERT INTO dojo_group_member (group_id, user_id, role_id) VALUES ($1, $2, $3)";
+    let grp = plain_group(conn, "Fixture group").await;
+    let qgrp = plain_group(conn, "Other fixture group").await;
+    Members {
+        mu,
+        pm: insert_id(conn, member, &[p, mu, READER]).await,
+        qm: insert_id(conn, member, &[q, mu, READER]).await,
+        ptm: insert_id(conn, type_member, &[pt, mu, READER]).await,
+        qtm: insert_id(conn, type_member, &[qt, mu, READER]).await,
+        grp,
+        qgrp,
+        pg: insert_id(conn, product_group, &[p, grp, READER]).await,
+        qg: insert_id(conn, product_group, &[q, qgrp, READER]).await,
+        ptg: insert_id(conn, type_group, &[pt, grp, READER]).await,
+        qtg: insert_id(conn, type_group, &[qt, qgrp, READER]).await,
+        gm: insert_id(conn, group_member, &[grp, mu, READER]).await,
+        qgm: insert_id(conn, group_member, &[qgrp, mu, READER]).await,
+        gr: insert_id(
+            conn,
+            "INSERT INTO global_role (group_id, role_id) VALUES ($1, $2)",
+            &[grp, READER],
+        )
+        .await,
+        uci: insert_id(
+            conn,
+            "INSERT INTO user_contact_info (user_id, title) VALUES ($1, 'Fixture')",
+            &[mu],
+        )
+        .await,
+    }
+}
+
+/// The fresh objects of members, groups and users.
+async fn fresh_member(conn: &mut Conn, ids: &Ids, kind: Fresh, n: usize) -> i64 {
+    let m = &ids.m;
+    let name = format!("fresh{n}");
+    match kind {
+        Fresh::User => plain_user(conn, &name).await,
+        Fresh::ContactInfo => {
+            let user = plain_user(conn, &name).await;
+            insert_id(
+                conn,
+                "INSERT INTO user_contact_info (user_id) VALUES ($1)",
+                &[user],
+            )
+            .await
+        }
+        Fresh::ProductMember => {
+            let user = plain_user(conn, &name).await;
+            let sql =
+                "INSERT INTO product_member (product_id, user_id, role_id) VALUES ($1, $2, $3)";
+            insert_id(conn, sql, &[ids.p, user, READER]).await
+        }
+        Fresh::ProductTypeMember => {
+            let user = plain_user(conn, &name).await;
+            let sql = "INSERT INTO product_type_member (product_type_id, user_id, role_id) \
+                       VALUES ($1, $2, $3)";
+            insert_id(conn, sql, &[ids.pt, user, READER]).await
+        }
+        Fresh::Group => plain_group(conn, &name).await,
+        Fresh::ProductGroup => {
+            let group = plain_group(conn, &name).await;
+            let sql =
+                "INSERT INTO product_group (product_id, group_id, role_id) VALUES ($1, $2, $3)";
+            insert_id(conn, sql, &[ids.p, group, READER]).await
+        }
+        Fresh::ProductTypeGroup => {
+            let group = plain_group(conn, &name).await;
+            let sql = "INSERT INTO product_type_group (product_type_id, group_id, role_id) \
+                       VALUES ($1, $2, $3)";
+            insert_id(conn, sql, &[ids.pt, group, READER]).await
+        }
+        Fresh::GroupMember => {
+            let user = plain_user(conn, &name).await;
+            let sql =
+                "INSERT INTO dojo_group_member (group_id, user_id, role_id) VALUES ($1, $2, $3)";
+            insert_id(conn, sql, &[m.grp, user, READER]).await
+        }
+        Fresh::GlobalRole => {
+            let user = plain_user(conn, &name).await;
+            let sql = "INSERT INTO global_role (user_id, role_id) VALUES ($1, $2)";
+            insert_id(conn, sql, &[user, READER]).await
+        }
+        other => unreachable!("{other:?} is made by fresh()"),
+    }
+}

@@ -324,6 +324,7 @@ pub const USER: Component = Component {
         ro("token_last_reset", DateTime).null(),
         ro("password_last_reset", DateTime).null(),
         rw("configuration_permissions", INTS),
+        wo("password", Str),
     ]],
 };
 
@@ -346,6 +347,7 @@ pub const USER_CONTACT_INFO: Component = Component {
         rw("token_last_reset", DateTime).null(),
         rw("password_last_reset", DateTime).null(),
         rw("user", Int).req(),
+        PREFETCH,
     ]],
 };
 

@@ -17,6 +17,7 @@ mod build;
 pub mod components;
 pub mod describe;
 pub mod findings;
+pub mod members;
 pub mod resources;
 mod ui;
 

@@ -482,6 +482,7 @@ fn finding_status_actions() -> Vec<Op> {
 pub fn operations() -> Vec<Op> {
     let mut ops: Vec<Op> = RESOURCES.iter().flat_map(Resource::operations).collect();
     ops.extend(actions());
+    ops.extend(super::members::operations());
     ops.sort_by(|a, b| (&a.path, a.method).cmp(&(&b.path, b.method)));
     ops
 }

@@ -5,6 +5,7 @@
 
 pub mod engagements;
 pub mod findings;
+pub mod members;
 pub mod notes;
 pub mod product_types;
 pub mod products;

@@ -1,0 +1,267 @@
+//! `/api/v2/dojo_groups/` (api.md §3.12): groups of users. A group is seen by
+//! its members and by superusers and holders of a global role; its members'
+//! roles in it decide the rest (rbac.md §8.2, group configuration roles):
+//! Maintainer edits it and its members, Owner also makes Owners and deletes
+//! it. Creating one is a configuration permission, which Dojo grants to
+//! superusers only.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+use dojo_domain::entities::Group;
+use dojo_domain::Role;
+use dojo_storage::bulk::{self, Param};
+use dojo_storage::{repo, Conn, StorageError};
+use serde_json::Value;
+
+use crate::api::fields::Mode;
+use crate::api::list::{self, Filters};
+use crate::api::related;
+use crate::api::resource::with_prefetch;
+use crate::api::shapes::members::{self as shape, GroupExtra};
+use crate::api::RequestFields;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+
+const MODEL: &str = "Dojo_Group";
+
+pub fn routes() -> Router<AppState> {
+    let collection = get(list_groups).post(create_group);
+    let item = get(retrieve_group)
+        .put(update_group)
+        .patch(update_group)
+        .delete(delete_group);
+    Router::new()
+        .route("/api/v2/dojo_groups/", collection.clone())
+        .route("/api/v2/dojo_groups", collection)
+        .route("/api/v2/dojo_groups/{id}/", item.clone())
+        .route("/api/v2/dojo_groups/{id}", item)
+}
+
+/// Restricts `column` (a group id) to the caller's groups; `None` for
+/// superusers and holders of a global role, who see every group.
+pub fn visible_filter(caller: &Caller, column: &str, params: &mut Vec<Param>) -> Option<String> {
+    if caller.access.sees_everything() {
+        return None;
+    }
+    params.push(caller.user.id.into());
+    Some(format!(
+        "{column} IN (SELECT group_id FROM dojo_group_member WHERE user_id = ${})",
+        params.len()
+    ))
+}
+
+/// What an action needs in a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupNeed {
+    /// Edit the group, manage its members (not as Owner): Maintainer.
+    Manage,
+    /// Make Owners, delete the group: Owner.
+    Owner,
+}
+
+/// Whether the caller may do `need` in the group: its role there or its
+/// global role.
+pub async fn may(
+    conn: &mut Conn,
+    caller: &Caller,
+    group_id: i64,
+    need: GroupNeed,
+) -> Result<bool, ApiError> {
+    if caller.access.superuser {
+        return Ok(true);
+    }
+    let rows: Vec<(i64,)> = bulk::fetch_all(
+        conn,
+        "SELECT role_id FROM dojo_group_member WHERE group_id = $1 AND user_id = $2",
+        &[group_id.into(), caller.user.id.into()],
+    )
+    .await?;
+    let grants = |role: Role| match need {
+        GroupNeed::Manage => matches!(role, Role::Maintainer | Role::Owner),
+        GroupNeed::Owner => role == Role::Owner,
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id,)| Role::from_id(id))
+        .chain(caller.access.global_role)
+        .any(grants))
+}
+
+fn filters(q: &list::QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
+    let mut f = Filters::default();
+    let shown = visible_filter(caller, "g.id", &mut f.params);
+    f.push(shown);
+    f.ids(q, "id", "g.id");
+    f.exact(q, "name", "g.name");
+    f.exact(q, "social_provider", "g.social_provider");
+    f.check()?;
+    Ok(f)
+}
+
+const LISTING: list::Listing = list::Listing {
+    select: "g.*",
+    from: "dojo_group g",
+    ordering: None,
+    id: "g.id",
+    prefetch: true,
+};
+
+async fn render(conn: &mut Conn, rows: &[Group]) -> Result<Vec<Value>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|g| g.id).collect();
+    let mut users = related::pairs(
+        conn,
+        &ids,
+        "SELECT group_id, user_id FROM dojo_group_member WHERE group_id IN ({ids}) ORDER BY user_id",
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let extra = GroupExtra {
+                users: users.remove(&row.id).unwrap_or_default(),
+            };
+            shape::group_json(row, &extra)
+        })
+        .collect())
+}
+
+async fn render_one(conn: &mut Conn, row: &Group) -> Result<Value, ApiError> {
+    let body = render(conn, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null);
+    Ok(with_prefetch(body))
+}
+
+async fn list_groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    parts: Parts,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let body = list::respond(
+        &mut conn,
+        &parts,
+        raw.as_deref(),
+        &LISTING,
+        |q| filters(q, &caller),
+        render,
+    )
+    .await?;
+    Ok(Json(body))
+}
+
+/// The group if the caller sees it; 404 otherwise.
+async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Group, ApiError> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
+    let mut params: Vec<Param> = vec![id.into()];
+    let condition = visible_filter(caller, "g.id", &mut params)
+        .map(|c| format!(" AND {c}"))
+        .unwrap_or_default();
+    let rows: Vec<Group> = bulk::fetch_all(
+        conn,
+        &format!("SELECT g.* FROM dojo_group g WHERE g.id = $1{condition}"),
+        &params,
+    )
+    .await?;
+    rows.into_iter().next().ok_or(ApiError::NoMatch(MODEL))
+}
+
+async fn retrieve_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let mut conn = state.db.conn().await?;
+    let row = visible(&mut conn, &caller, &id).await?;
+    Ok(Json(render_one(&mut conn, &row).await?))
+}
+
+const DUPLICATE_NAME: &str = "dojo_ group with this name already exists.";
+
+/// DRF's unique check of `name`, before the insert or update.
+async fn check_name(conn: &mut Conn, row: &Group) -> Result<(), ApiError> {
+    let rows: Vec<(i64,)> = bulk::fetch_all(
+        conn,
+        "SELECT id FROM dojo_group WHERE name = $1 AND id <> $2",
+        &[row.name.clone().into(), row.id.into()],
+    )
+    .await?;
+    if rows.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::field("name", DUPLICATE_NAME))
+    }
+}
+
+fn duplicate_name(err: StorageError) -> ApiError {
+    match err {
+        StorageError::Duplicate { .. } => ApiError::field("name", DUPLICATE_NAME),
+        other => other.into(),
+    }
+}
+
+async fn create_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: RequestFields,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.access.superuser {
+        return Err(ApiError::denied());
+    }
+    let row = shape::read_group(&body, Mode::Create, None).map_err(ApiError::Fields)?;
+    let mut tx = state.db.begin().await?;
+    check_name(&mut tx, &row).await?;
+    let saved = repo::groups::insert(&mut tx, &row)
+        .await
+        .map_err(duplicate_name)?;
+    let body = render_one(&mut tx, &saved).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// PUT (every field) and PATCH (the fields given).
+async fn update_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    method: Method,
+    Path(id): Path<String>,
+    body: RequestFields,
+) -> Result<Json<Value>, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let current = visible(&mut tx, &caller, &id).await?;
+    if !may(&mut tx, &caller, current.id, GroupNeed::Manage).await? {
+        return Err(ApiError::denied());
+    }
+    let row =
+        shape::read_group(&body, Mode::of(&method), Some(&current)).map_err(ApiError::Fields)?;
+    check_name(&mut tx, &row).await?;
+    let saved = repo::groups::update(&mut tx, &row)
+        .await
+        .map_err(duplicate_name)?;
+    let body = render_one(&mut tx, &saved).await?;
+    tx.commit().await?;
+    Ok(Json(body))
+}
+
+async fn delete_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let mut tx = state.db.begin().await?;
+    let row = visible(&mut tx, &caller, &id).await?;
+    if !may(&mut tx, &caller, row.id, GroupNeed::Owner).await? {
+        return Err(ApiError::denied());
+    }
+    // Its memberships, roles on products and product types and global role
+    // go with it (ON DELETE CASCADE).
+    repo::groups::delete(&mut tx, row.id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
