@@ -1,6 +1,8 @@
 //! `/api/v2/`: DefectDojo's REST API.
 
 mod body;
+pub mod configuration;
+pub mod development_environments;
 pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
@@ -9,15 +11,19 @@ pub mod findings;
 pub mod import;
 pub mod list;
 pub mod members;
+pub mod note_types;
 pub mod notes;
 pub mod object_notes;
 pub mod openapi;
 pub mod product_types;
 pub mod products;
 pub mod references;
+pub mod regulations;
 pub mod related;
 pub mod resource;
 pub mod shapes;
+pub mod sla_configurations;
+pub mod system_settings;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
@@ -48,5 +54,16 @@ pub fn routes() -> Router<AppState> {
         .merge(finding_actions::routes())
         .merge(notes::routes())
         .merge(user_profile::routes())
+        .merge(config_routes())
         .merge(openapi::routes())
+}
+
+/// Configuration, endpoints and metadata (issue 5).
+fn config_routes() -> Router<AppState> {
+    Router::new()
+        .merge(sla_configurations::routes())
+        .merge(system_settings::routes())
+        .merge(regulations::routes())
+        .merge(development_environments::routes())
+        .merge(note_types::routes())
 }

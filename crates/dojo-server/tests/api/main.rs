@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod configuration;
 mod engagements;
 mod finding_actions;
 mod finding_edit;

@@ -461,7 +461,33 @@ async fn seed(app: &App) -> BTreeMap<&'static str, i64> {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    seed_configuration(app, &mut ids).await;
     ids
+}
+
+/// Configuration, endpoints and metadata: one of each, by resource.
+async fn seed_configuration(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
+    for (resource, body) in [
+        (
+            "regulations",
+            json!({"name": "Payment Card Industry", "acronym": "PCI", "category": "finance",
+                    "jurisdiction": "Global"}),
+        ),
+        ("note_type", json!({"name": "Triage", "description": "Why"})),
+        ("sla_configurations", json!({"name": "Schema SLA"})),
+        ("development_environments", json!({"name": "Schema env"})),
+    ] {
+        let (status, created) = send(
+            app,
+            &app.token,
+            "POST",
+            &format!("/api/v2/{resource}/"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{resource}: {created}");
+        ids.insert(resource, id(&created["id"]));
+    }
 }
 
 db_test!(openapi_components_match_real_responses, |db| {
@@ -493,6 +519,21 @@ db_test!(openapi_components_match_real_responses, |db| {
         assert_exact_shape(&schema, &format!("Paginated{name}List"), &page);
         assert_shape(&schema, name, &page["results"][0]);
     }
+
+    for (resource, name) in [
+        ("regulations", "Regulation"),
+        ("note_type", "NoteType"),
+        ("sla_configurations", "SLAConfiguration"),
+        ("development_environments", "DevelopmentEnvironment"),
+    ] {
+        let item = get(format!("/api/v2/{resource}/{}/", ids[resource])).await;
+        assert_exact_shape(&schema, name, &item);
+        let page = get(format!("/api/v2/{resource}/")).await;
+        assert_exact_shape(&schema, &format!("Paginated{name}List"), &page);
+    }
+    let settings = get("/api/v2/system_settings/".into()).await;
+    assert_exact_shape(&schema, "PaginatedSystemSettingsList", &settings);
+    assert_exact_shape(&schema, "SystemSettings", &settings["results"][0]);
 
     let note = get(format!("/api/v2/notes/{}/", ids["notes"])).await;
     assert_exact_shape(&schema, "UserStub", &note["author"]);

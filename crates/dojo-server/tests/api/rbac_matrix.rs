@@ -386,7 +386,19 @@ enum Fresh {
     FindingTag,
     /// A note of P's finding written by the subject.
     OwnNote,
+    /// A row inserted by this SQL (`{n}` is the case number, the [`Ids`]
+    /// placeholders are filled), which returns its id.
+    Row(&'static str),
 }
+
+const FRESH_SLA: &str =
+    "INSERT INTO sla_configuration (name) VALUES ('Fresh SLA {n}') RETURNING id";
+const FRESH_NOTE_TYPE: &str =
+    "INSERT INTO note_type (name, description) VALUES ('Fresh type {n}', 'd') RETURNING id";
+const FRESH_REGULATION: &str = "INSERT INTO regulation (name, acronym, category, jurisdiction) \
+     VALUES ('Fresh law {n}', 'FL{n}', 'other', 'Here') RETURNING id";
+const FRESH_ENVIRONMENT: &str =
+    "INSERT INTO development_environment (name) VALUES ('Fresh env {n}') RETURNING id";
 
 struct Action {
     method: &'static str,
@@ -529,6 +541,37 @@ fn actions() -> Vec<Action> {
         a("GET",    "/api/v2/test_imports/?id={ti},{qti}", none, F::No, Rule::List(P, Q)),
         a("GET",    "/api/v2/test_imports/{ti}/", none, F::No, on(P, View, 200, 404)),
         a("DELETE", "/api/v2/test_imports/{fresh}/", none, F::TestImport, on(P, DeleteTest, 204, 404)),
+        // Configuration, endpoints and metadata.
+        // SLA configurations and note types: configuration permissions, also to read.
+        a("GET",    "/api/v2/sla_configurations/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/sla_configurations/1/", none, F::No, Rule::Superuser(200)),
+        a("POST",   "/api/v2/sla_configurations/", Json(|_, c| json!({"name": format!("Matrix SLA {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/sla_configurations/{fresh}/", Json(|_, c| json!({"name": format!("Put SLA {}", c.n), "high": 20})), F::Row(FRESH_SLA), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/sla_configurations/{fresh}/", Json(|_, _| json!({"description": "patched"})), F::Row(FRESH_SLA), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/sla_configurations/{fresh}/", none, F::Row(FRESH_SLA), Rule::Superuser(204)),
+        a("GET",    "/api/v2/note_type/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/note_type/{fresh}/", none, F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
+        a("POST",   "/api/v2/note_type/", Json(|_, c| json!({"name": format!("Matrix type {}", c.n), "description": "d"})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/note_type/{fresh}/", Json(|_, c| json!({"name": format!("Put type {}", c.n), "description": "put"})), F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/note_type/{fresh}/", Json(|_, _| json!({"is_single": true})), F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/note_type/{fresh}/", none, F::Row(FRESH_NOTE_TYPE), Rule::Superuser(204)),
+        // System settings: superusers; a list and updates of the one row.
+        a("GET",    "/api/v2/system_settings/", none, F::No, Rule::Superuser(200)),
+        a("PUT",    "/api/v2/system_settings/1/", Json(|_, _| json!({"team_name": "Matrix"})), F::No, Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/system_settings/1/", Json(|_, _| json!({"url_prefix": ""})), F::No, Rule::Superuser(200)),
+        // Regulations and development environments: read by all, written by superusers.
+        a("GET",    "/api/v2/regulations/", none, F::No, Rule::Anyone(200)),
+        a("GET",    "/api/v2/regulations/{fresh}/", none, F::Row(FRESH_REGULATION), Rule::Anyone(200)),
+        a("POST",   "/api/v2/regulations/", Json(|_, c| json!({"name": format!("Matrix law {}", c.n), "acronym": format!("ML{}", c.n), "category": "other", "jurisdiction": "Here"})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/regulations/{fresh}/", Json(|_, c| json!({"name": format!("Put law {}", c.n), "acronym": format!("PL{}", c.n), "category": "finance", "jurisdiction": "There"})), F::Row(FRESH_REGULATION), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/regulations/{fresh}/", Json(|_, _| json!({"description": "patched"})), F::Row(FRESH_REGULATION), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/regulations/{fresh}/", none, F::Row(FRESH_REGULATION), Rule::Superuser(204)),
+        a("GET",    "/api/v2/development_environments/", none, F::No, Rule::Anyone(200)),
+        a("GET",    "/api/v2/development_environments/{fresh}/", none, F::Row(FRESH_ENVIRONMENT), Rule::Anyone(200)),
+        a("POST",   "/api/v2/development_environments/", Json(|_, c| json!({"name": format!("Matrix env {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/development_environments/{fresh}/", Json(|_, c| json!({"name": format!("Put env {}", c.n)})), F::Row(FRESH_ENVIRONMENT), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/development_environments/{fresh}/", Json(|_, c| json!({"name": format!("Patched env {}", c.n)})), F::Row(FRESH_ENVIRONMENT), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/development_environments/{fresh}/", none, F::Row(FRESH_ENVIRONMENT), Rule::Superuser(204)),
         // Imports: the target is resolved before any visibility, so 403.
         a("POST",   "/api/v2/import-scan/", Multipart(|ids, _| report_form("engagement", ids.e)), F::No, on(P, Import, 201, 403)),
         a("POST",   "/api/v2/reimport-scan/", Multipart(|ids, _| report_form("test", ids.rt)), F::No, on(P, Import, 201, 403)),
@@ -955,6 +998,11 @@ async fn fresh(world: &World, subject: &Subject, kind: Fresh, n: usize) -> i64 {
             0
         }
         Fresh::OwnNote => note(conn, ids.f, subject.user_id, &format!("Own note {n}")).await,
+        Fresh::Row(sql) => {
+            let sql = fill(&sql.replace("{n}", &n.to_string()), ids, 0);
+            let rows: Vec<(i64,)> = bulk::fetch_all(conn, &sql, &[]).await.expect("fresh row");
+            rows.first().map(|r| r.0).expect("the fresh row's id")
+        }
     }
 }
 

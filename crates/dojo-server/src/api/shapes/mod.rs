@@ -3,6 +3,7 @@
 //! what a shape needs from other tables into its `*Extra` struct, and check that
 //! the ids a body references exist (see [`Reference`]) after `read`.
 
+pub mod configuration;
 pub mod engagements;
 pub mod findings;
 pub mod notes;

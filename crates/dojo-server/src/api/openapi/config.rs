@@ -1,0 +1,211 @@
+//! The configuration resources, legacy endpoints and metadata (issue 5): their
+//! components and resources, kept apart from `components.rs` and
+//! `resources.rs` so that each stays one list.
+
+use super::components::NOTE_TYPE;
+use super::describe::Kind::{Bool, Ids, Text};
+use super::describe::Ty::{self, Bool as B, Int, Str};
+use super::describe::{ro, rw, Component, Field, Filters, Op};
+use super::resources::Resource;
+use super::resources::Verb::{Create, Destroy, List, PartialUpdate, Retrieve, Update};
+use crate::api::note_types;
+
+pub const SLA_CONFIGURATION: Component = Component {
+    name: "SLAConfiguration",
+    fields: &[&[
+        ro("id", Int),
+        rw("name", Str).req().max(128),
+        rw("description", Str).null().max(512),
+        rw("critical", Int),
+        rw("enforce_critical", B),
+        rw("high", Int),
+        rw("enforce_high", B),
+        rw("medium", Int),
+        rw("enforce_medium", B),
+        rw("low", Int),
+        rw("enforce_low", B),
+        rw("restart_sla_on_reactivation", B),
+    ]],
+};
+
+pub const REGULATION: Component = Component {
+    name: "Regulation",
+    fields: &[&[
+        ro("id", Int),
+        rw("name", Str).req().max(128),
+        rw("acronym", Str).req().max(20),
+        rw(
+            "category",
+            Ty::Enum(&[
+                "privacy",
+                "finance",
+                "education",
+                "medical",
+                "corporate",
+                "security",
+                "government",
+                "other",
+            ]),
+        )
+        .req(),
+        rw("jurisdiction", Str).req().max(64),
+        rw("description", Str).null(),
+        rw("reference", Ty::Uri).null().max(200),
+    ]],
+};
+
+pub const DEVELOPMENT_ENVIRONMENT: Component = Component {
+    name: "DevelopmentEnvironment",
+    fields: &[&[ro("id", Int), rw("name", Str).req().max(200)]],
+};
+
+const fn flag(name: &'static str) -> Field {
+    rw(name, B)
+}
+
+const fn int(name: &'static str) -> Field {
+    rw(name, Int)
+}
+
+const fn text(name: &'static str, max: usize) -> Field {
+    rw(name, Str).max(max)
+}
+
+pub const SYSTEM_SETTINGS: Component = Component {
+    name: "SystemSettings",
+    fields: &[&[
+        ro("id", Int),
+        flag("enable_deduplication"),
+        flag("delete_duplicates"),
+        flag("false_positive_history"),
+        flag("retroactive_false_positive_history"),
+        flag("enable_jira"),
+        flag("enable_jira_web_hook"),
+        flag("disable_jira_webhook_secret"),
+        flag("add_vulnerability_id_to_jira_label"),
+        flag("enforce_verified_status"),
+        flag("enforce_verified_status_jira"),
+        flag("enforce_verified_status_product_grading"),
+        flag("enforce_verified_status_metrics"),
+        flag("enable_finding_sla"),
+        flag("enable_notify_sla_active"),
+        flag("enable_notify_sla_active_verified"),
+        flag("enable_notify_sla_jira_only"),
+        flag("enable_notify_sla_exponential_backoff"),
+        flag("enable_product_grade"),
+        flag("enable_product_tag_inheritance"),
+        flag("enable_finding_groups"),
+        flag("enable_benchmark"),
+        flag("enable_questionnaires"),
+        flag("enable_checklists"),
+        flag("enable_calendar"),
+        flag("enable_product_tracking_files"),
+        flag("enable_endpoint_metadata_import"),
+        flag("enable_similar_findings"),
+        flag("enable_user_profile_editable"),
+        flag("enable_ui_table_based_searching"),
+        flag("enable_cvss3_display"),
+        flag("enable_cvss4_display"),
+        flag("engagement_auto_close"),
+        flag("enable_slack_notifications"),
+        flag("enable_msteams_notifications"),
+        flag("enable_mail_notifications"),
+        flag("enable_webhooks_notifications"),
+        flag("number_character_required"),
+        flag("special_character_required"),
+        flag("lowercase_character_required"),
+        flag("uppercase_character_required"),
+        flag("non_common_password_required"),
+        flag("disclaimer_reports_forced"),
+        flag("api_expose_error_details"),
+        flag("filter_string_matching"),
+        flag("allow_anonymous_survey_repsonse"),
+        int("product_grade_a"),
+        int("product_grade_b"),
+        int("product_grade_c"),
+        int("product_grade_d"),
+        int("product_grade_f"),
+        int("engagement_auto_close_days"),
+        int("webhooks_notifications_timeout"),
+        int("minimum_password_length"),
+        int("maximum_password_length"),
+        text("slack_channel", 100),
+        text("slack_token", 100),
+        text("slack_username", 100),
+        text("msteams_url", 400),
+        text("mail_notifications_to", 200),
+        text("email_from", 200),
+        text("disclaimer_notifications", 3000),
+        text("disclaimer_reports", 5000),
+        text("disclaimer_notes", 3000),
+        text("url_prefix", 300),
+        text("team_name", 100),
+        rw("max_dupes", Int).null(),
+        rw("risk_acceptance_form_default_days", Int).null(),
+        rw("risk_acceptance_notify_before_expiration", Int).null(),
+        rw("jira_webhook_secret", Str).null().max(64),
+        rw(
+            "jira_minimum_severity",
+            Ty::Enum(&["Critical", "High", "Medium", "Low", "Info"]),
+        )
+        .null(),
+        rw("jira_labels", Str).null().max(200),
+    ]],
+};
+
+const ALL: &[super::resources::Verb] = &[List, Create, Retrieve, Update, PartialUpdate, Destroy];
+
+pub const RESOURCES: &[Resource] = &[
+    Resource {
+        tag: "sla_configurations",
+        model: &SLA_CONFIGURATION,
+        create: None,
+        verbs: ALL,
+        filters: &[],
+        ordering: None,
+    },
+    Resource {
+        tag: "system_settings",
+        model: &SYSTEM_SETTINGS,
+        create: None,
+        verbs: &[List, Update, PartialUpdate],
+        filters: &[],
+        ordering: None,
+    },
+    Resource {
+        tag: "regulations",
+        model: &REGULATION,
+        create: None,
+        verbs: ALL,
+        filters: &[
+            Filters::Names(Ids, &["id"]),
+            Filters::Names(Text, &["name", "description"]),
+        ],
+        ordering: None,
+    },
+    Resource {
+        tag: "development_environments",
+        model: &DEVELOPMENT_ENVIRONMENT,
+        create: None,
+        verbs: ALL,
+        filters: &[],
+        ordering: None,
+    },
+    Resource {
+        tag: "note_type",
+        model: &NOTE_TYPE,
+        create: None,
+        verbs: ALL,
+        filters: &[
+            Filters::Names(Ids, &["id"]),
+            Filters::Names(Text, &["name", "description"]),
+            Filters::Names(Bool, note_types::FLAGS),
+        ],
+        ordering: None,
+    },
+];
+
+/// The operations beside the viewsets' verbs.
+pub fn actions() -> Vec<Op> {
+    Vec::new()
+}
