@@ -254,3 +254,54 @@ pub fn in_use(model: &str, references: &str) -> ApiError {
          restricted foreign keys: '{references}'."
     ))
 }
+
+/// The tag filters of a tagged resource (api.md §1.5): `tags` (any of),
+/// `tags__and` (all of), `not_tags` (none of), `tag` / `not_tag` (a name
+/// containing / none containing), `has_tags`. `id` is the listed row's id
+/// column, `link` the tag table and `owner` its column of that id.
+pub fn tag_filters(q: &QueryParams, f: &mut Filters, id: &str, link: &str, owner: &str) {
+    let tagged = format!("SELECT lt.{owner} FROM {link} lt JOIN tag tg ON tg.id = lt.tag_id WHERE");
+    let names = |f: &mut Filters, values: Vec<&str>| -> Vec<String> {
+        values
+            .into_iter()
+            .map(|v| {
+                f.params.push(v.to_lowercase().into());
+                format!("${}", f.params.len())
+            })
+            .collect()
+    };
+    let any = q.list("tags");
+    if !any.is_empty() {
+        let p = names(f, any);
+        f.clauses
+            .push(format!("{id} IN ({tagged} tg.name IN ({}))", p.join(", ")));
+    }
+    for tag in q.list("tags__and") {
+        let p = names(f, vec![tag]);
+        f.clauses
+            .push(format!("{id} IN ({tagged} tg.name = {})", p[0]));
+    }
+    let none = q.list("not_tags");
+    if !none.is_empty() {
+        let p = names(f, none);
+        f.clauses.push(format!(
+            "{id} NOT IN ({tagged} tg.name IN ({}))",
+            p.join(", ")
+        ));
+    }
+    for (name, negate) in [("tag", ""), ("not_tag", "NOT ")] {
+        if let Some(part) = q.get(name) {
+            f.params.push(format!("%{}%", part.to_lowercase()).into());
+            f.clauses.push(format!(
+                "{id} {negate}IN ({tagged} LOWER(tg.name) LIKE ${})",
+                f.params.len()
+            ));
+        }
+    }
+    let exists = format!("EXISTS (SELECT 1 FROM {link} lt WHERE lt.{owner} = {id})");
+    match q.get("has_tags").map(str::to_ascii_lowercase).as_deref() {
+        Some("true" | "1") => f.clauses.push(exists),
+        Some("false" | "0") => f.clauses.push(format!("NOT {exists}")),
+        _ => {}
+    }
+}

@@ -3,6 +3,7 @@
 mod body;
 pub mod configuration;
 pub mod development_environments;
+pub mod endpoints;
 pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
@@ -66,4 +67,5 @@ fn config_routes() -> Router<AppState> {
         .merge(regulations::routes())
         .merge(development_environments::routes())
         .merge(note_types::routes())
+        .merge(endpoints::routes())
 }

@@ -4,6 +4,7 @@ mod support;
 
 mod auth;
 mod configuration;
+mod endpoints;
 mod engagements;
 mod finding_actions;
 mod finding_edit;

@@ -488,6 +488,26 @@ async fn seed_configuration(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
         assert_eq!(status, StatusCode::CREATED, "{resource}: {created}");
         ids.insert(resource, id(&created["id"]));
     }
+    let (status, endpoint) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/endpoints/",
+        Some(json!({"host": "shop.example.com", "product": ids["products"], "tags": ["web"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+    ids.insert("endpoints", id(&endpoint["id"]));
+    let (status, created) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/endpoint_status/",
+        Some(json!({"endpoint": ids["endpoints"], "finding": ids["findings"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    ids.insert("endpoint_status", id(&created["id"]));
 }
 
 db_test!(openapi_components_match_real_responses, |db| {
@@ -525,6 +545,8 @@ db_test!(openapi_components_match_real_responses, |db| {
         ("note_type", "NoteType"),
         ("sla_configurations", "SLAConfiguration"),
         ("development_environments", "DevelopmentEnvironment"),
+        ("endpoints", "Endpoint"),
+        ("endpoint_status", "EndpointStatus"),
     ] {
         let item = get(format!("/api/v2/{resource}/{}/", ids[resource])).await;
         assert_exact_shape(&schema, name, &item);

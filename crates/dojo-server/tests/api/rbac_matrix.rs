@@ -32,15 +32,15 @@ use axum::http::Request;
 use axum::Router;
 use chrono::Utc;
 use dojo_domain::entities::{
-    Engagement, GlobalRole, Group, GroupMember, Note, Product, ProductGroup, ProductMember,
-    ProductType, ProductTypeGroup, ProductTypeMember, TestType, User,
+    Endpoint, EndpointStatus, Engagement, GlobalRole, Group, GroupMember, Note, Product,
+    ProductGroup, ProductMember, ProductType, ProductTypeGroup, ProductTypeMember, TestType, User,
 };
 use dojo_domain::Role;
 use dojo_storage::links::{self, Link};
 use dojo_storage::repo::{
-    engagements, findings, global_roles, group_members, groups, notes, product_groups,
-    product_members, product_type_groups, product_type_members, product_types, products,
-    test_imports, test_types, tests, users,
+    endpoint_statuses, endpoints, engagements, findings, global_roles, group_members, groups,
+    notes, product_groups, product_members, product_type_groups, product_type_members,
+    product_types, products, test_imports, test_types, tests, users,
 };
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{bulk, db_test, Conn, Db};
@@ -68,6 +68,8 @@ enum Cap {
     DeleteFinding,
     Import,
     AddNote,
+    AddEditEndpoint,
+    DeleteEndpoint,
 }
 
 const Y: bool = true;
@@ -104,6 +106,10 @@ const CHART: &[(Cap, [bool; 5])] = &[
     // Not a row of the chart: DefectDojo's role table gives Product_Edit and
     // Product_Type_Edit to Maintainer and Owner.
     (Cap::EditProduct,       [N, N, Y, Y, N]),
+    // "Add/edit endpoints; edit benchmarks"
+    (Cap::AddEditEndpoint,   [N, Y, Y, Y, N]),
+    // "Delete endpoints / benchmarks"
+    (Cap::DeleteEndpoint,    [N, N, Y, Y, N]),
 ];
 
 fn column(role: Role) -> usize {
@@ -351,6 +357,12 @@ struct Ids {
     tt: i64,
     /// A note of P's finding.
     note: i64,
+    /// An endpoint of P (with a status of P's finding) and of Q.
+    ep: i64,
+    qep: i64,
+    /// The statuses of P's and Q's finding on those endpoints.
+    es: i64,
+    qes: i64,
 }
 
 /// One case: its number (for unique names) and its fresh object, if any.
@@ -386,19 +398,29 @@ enum Fresh {
     FindingTag,
     /// A note of P's finding written by the subject.
     OwnNote,
-    /// A row inserted by this SQL (`{n}` is the case number, the [`Ids`]
-    /// placeholders are filled), which returns its id.
-    Row(&'static str),
+    /// Rows inserted by these statements (`{n}` is the case number, the
+    /// [`Ids`] placeholders are filled), each returning its id; the last one's.
+    Row(&'static [&'static str]),
 }
 
-const FRESH_SLA: &str =
-    "INSERT INTO sla_configuration (name) VALUES ('Fresh SLA {n}') RETURNING id";
-const FRESH_NOTE_TYPE: &str =
-    "INSERT INTO note_type (name, description) VALUES ('Fresh type {n}', 'd') RETURNING id";
-const FRESH_REGULATION: &str = "INSERT INTO regulation (name, acronym, category, jurisdiction) \
-     VALUES ('Fresh law {n}', 'FL{n}', 'other', 'Here') RETURNING id";
-const FRESH_ENVIRONMENT: &str =
-    "INSERT INTO development_environment (name) VALUES ('Fresh env {n}') RETURNING id";
+const FRESH_SLA: &[&str] =
+    &["INSERT INTO sla_configuration (name) VALUES ('Fresh SLA {n}') RETURNING id"];
+const FRESH_NOTE_TYPE: &[&str] =
+    &["INSERT INTO note_type (name, description) VALUES ('Fresh type {n}', 'd') RETURNING id"];
+const FRESH_REGULATION: &[&str] = &[
+    "INSERT INTO regulation (name, acronym, category, jurisdiction) \
+     VALUES ('Fresh law {n}', 'FL{n}', 'other', 'Here') RETURNING id",
+];
+const FRESH_ENVIRONMENT: &[&str] =
+    &["INSERT INTO development_environment (name) VALUES ('Fresh env {n}') RETURNING id"];
+const FRESH_ENDPOINT: &[&str] =
+    &["INSERT INTO endpoint (host, product_id) VALUES ('fresh{n}.example.com', {p}) RETURNING id"];
+/// A status of P's finding on a new endpoint of P.
+const FRESH_STATUS: &[&str] = &[
+    "INSERT INTO endpoint (host, product_id) VALUES ('fresh{n}.example.com', {p}) RETURNING id",
+    "INSERT INTO endpoint_status (date, endpoint_id, finding_id) \
+     VALUES ('2026-01-01', (SELECT MAX(id) FROM endpoint), {f}) RETURNING id",
+];
 
 struct Action {
     method: &'static str,
@@ -572,6 +594,20 @@ fn actions() -> Vec<Action> {
         a("PUT",    "/api/v2/development_environments/{fresh}/", Json(|_, c| json!({"name": format!("Put env {}", c.n)})), F::Row(FRESH_ENVIRONMENT), Rule::Superuser(200)),
         a("PATCH",  "/api/v2/development_environments/{fresh}/", Json(|_, c| json!({"name": format!("Patched env {}", c.n)})), F::Row(FRESH_ENVIRONMENT), Rule::Superuser(200)),
         a("DELETE", "/api/v2/development_environments/{fresh}/", none, F::Row(FRESH_ENVIRONMENT), Rule::Superuser(204)),
+        // Legacy endpoints and their statuses, in a product. A create's product
+        // or endpoint is checked on the unfiltered table: 403, not 404.
+        a("GET",    "/api/v2/endpoints/?id={ep},{qep}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/endpoints/{ep}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/endpoints/", Json(|ids, c| json!({"host": format!("new{}.example.com", c.n), "product": ids.p})), F::No, on(P, AddEditEndpoint, 201, 403)),
+        a("PUT",    "/api/v2/endpoints/{ep}/", Json(|ids, _| json!({"host": "p.example.com", "product": ids.p, "tags": ["matrix"]})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("PATCH",  "/api/v2/endpoints/{ep}/", Json(|_, _| json!({"protocol": "https"})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("DELETE", "/api/v2/endpoints/{fresh}/", none, F::Row(FRESH_ENDPOINT), on(P, DeleteEndpoint, 204, 404)),
+        a("GET",    "/api/v2/endpoint_status/?id={es},{qes}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/endpoint_status/{es}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/endpoint_status/", Json(|ids, c| json!({"endpoint": c.fresh, "finding": ids.f})), F::Row(FRESH_ENDPOINT), on(P, AddEditEndpoint, 201, 403)),
+        a("PUT",    "/api/v2/endpoint_status/{es}/", Json(|ids, _| json!({"endpoint": ids.ep, "finding": ids.f, "false_positive": false})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("PATCH",  "/api/v2/endpoint_status/{es}/", Json(|_, _| json!({"out_of_scope": false})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("DELETE", "/api/v2/endpoint_status/{fresh}/", none, F::Row(FRESH_STATUS), on(P, DeleteEndpoint, 204, 404)),
         // Imports: the target is resolved before any visibility, so 403.
         a("POST",   "/api/v2/import-scan/", Multipart(|ids, _| report_form("engagement", ids.e)), F::No, on(P, Import, 201, 403)),
         a("POST",   "/api/v2/reimport-scan/", Multipart(|ids, _| report_form("test", ids.rt)), F::No, on(P, Import, 201, 403)),
@@ -703,6 +739,38 @@ async fn note(conn: &mut Conn, finding: i64, author: i64, entry: &str) -> i64 {
         .await
         .expect("note of the finding");
     note.id
+}
+
+/// An endpoint of `product` and the status of `finding` on it.
+async fn endpoint_with_status(
+    conn: &mut Conn,
+    product: i64,
+    finding: i64,
+    host: &str,
+) -> (i64, i64) {
+    let endpoint = endpoints::insert(
+        conn,
+        &Endpoint {
+            host: Some(host.to_owned()),
+            product_id: Some(product),
+            ..Endpoint::default()
+        },
+    )
+    .await
+    .expect("endpoint")
+    .id;
+    let status = endpoint_statuses::insert(
+        conn,
+        &EndpointStatus {
+            endpoint_id: endpoint,
+            finding_id: finding,
+            ..EndpointStatus::default()
+        },
+    )
+    .await
+    .expect("endpoint status")
+    .id;
+    (endpoint, status)
 }
 
 /// Imports one finding into `engagement` as the superuser; the new test.
@@ -842,6 +910,8 @@ async fn build_world(db: &Db) -> World {
     let qf = first_id(&mut conn, finding_of, qtest).await;
     let qti = first_id(&mut conn, import_of, qtest).await;
     let note_id = note(&mut conn, f, admin, "A note of P's finding").await;
+    let (ep, es) = endpoint_with_status(&mut conn, p, f, "p.example.com").await;
+    let (qep, qes) = endpoint_with_status(&mut conn, q, qf, "q.example.com").await;
     drop(conn);
     let ids = Ids {
         pt,
@@ -859,6 +929,10 @@ async fn build_world(db: &Db) -> World {
         qti,
         tt,
         note: note_id,
+        ep,
+        qep,
+        es,
+        qes,
     };
 
     let mut subjects = Vec::new();
@@ -998,10 +1072,14 @@ async fn fresh(world: &World, subject: &Subject, kind: Fresh, n: usize) -> i64 {
             0
         }
         Fresh::OwnNote => note(conn, ids.f, subject.user_id, &format!("Own note {n}")).await,
-        Fresh::Row(sql) => {
-            let sql = fill(&sql.replace("{n}", &n.to_string()), ids, 0);
-            let rows: Vec<(i64,)> = bulk::fetch_all(conn, &sql, &[]).await.expect("fresh row");
-            rows.first().map(|r| r.0).expect("the fresh row's id")
+        Fresh::Row(statements) => {
+            let mut id = 0;
+            for sql in statements {
+                let sql = fill(&sql.replace("{n}", &n.to_string()), ids, 0);
+                let rows: Vec<(i64,)> = bulk::fetch_all(conn, &sql, &[]).await.expect("fresh row");
+                id = rows.first().map(|r| r.0).expect("the fresh row's id");
+            }
+            id
         }
     }
 }
@@ -1024,6 +1102,10 @@ fn fill(template: &str, ids: &Ids, fresh: i64) -> String {
         ("{qti}", ids.qti),
         ("{tt}", ids.tt),
         ("{note}", ids.note),
+        ("{ep}", ids.ep),
+        ("{qep}", ids.qep),
+        ("{es}", ids.es),
+        ("{qes}", ids.qes),
         ("{fresh}", fresh),
     ] {
         path = path.replace(key, &value.to_string());

@@ -3,12 +3,13 @@
 //! `resources.rs` so that each stays one list.
 
 use super::components::NOTE_TYPE;
-use super::describe::Kind::{Bool, Ids, Text};
+use super::components::{PREFETCH, STRS};
+use super::describe::Kind::{Bool, Ids, Text, Texts};
 use super::describe::Ty::{self, Bool as B, Int, Str};
 use super::describe::{ro, rw, Component, Field, Filters, Op};
 use super::resources::Resource;
 use super::resources::Verb::{Create, Destroy, List, PartialUpdate, Retrieve, Update};
-use crate::api::note_types;
+use crate::api::{endpoints, note_types};
 
 pub const SLA_CONFIGURATION: Component = Component {
     name: "SLAConfiguration",
@@ -153,6 +154,51 @@ pub const SYSTEM_SETTINGS: Component = Component {
     ]],
 };
 
+pub const ENDPOINT: Component = Component {
+    name: "Endpoint",
+    fields: &[&[
+        ro("id", Int),
+        ro("active_finding_count", Int),
+        rw("tags", STRS),
+        rw("protocol", Str).null().max(20),
+        rw("userinfo", Str).null().max(500),
+        rw("host", Str).null().max(500),
+        rw("port", Int).null(),
+        rw("path", Str).null().max(500),
+        rw("query", Str).null().max(1000),
+        rw("fragment", Str).null().max(500),
+        rw("product", Int).req(),
+        ro("endpoint_params", super::components::INTS),
+        ro("findings", super::components::INTS),
+        PREFETCH,
+    ]],
+};
+
+pub const ENDPOINT_STATUS: Component = Component {
+    name: "EndpointStatus",
+    fields: &[&[
+        ro("id", Int),
+        rw("date", Ty::Date),
+        ro("last_modified", Ty::DateTime).null(),
+        rw("mitigated", B),
+        ro("mitigated_time", Ty::DateTime).null(),
+        rw("mitigated_by", Int).null(),
+        rw("false_positive", B),
+        rw("out_of_scope", B),
+        rw("risk_accepted", B),
+        rw("endpoint", Int).req(),
+        rw("finding", Int).req(),
+        PREFETCH,
+    ]],
+};
+
+/// The tag filters of a tagged resource.
+const TAG_FILTERS: &[Filters] = &[
+    Filters::Names(Text, &["tag", "not_tag"]),
+    Filters::Names(Texts, &["tags", "tags__and", "not_tags"]),
+    Filters::Names(Bool, &["has_tags"]),
+];
+
 const ALL: &[super::resources::Verb] = &[List, Create, Retrieve, Update, PartialUpdate, Destroy];
 
 pub const RESOURCES: &[Resource] = &[
@@ -200,6 +246,31 @@ pub const RESOURCES: &[Resource] = &[
             Filters::Names(Ids, &["id"]),
             Filters::Names(Text, &["name", "description"]),
             Filters::Names(Bool, note_types::FLAGS),
+        ],
+        ordering: None,
+    },
+    Resource {
+        tag: "endpoints",
+        model: &ENDPOINT,
+        create: None,
+        verbs: ALL,
+        filters: &[
+            Filters::Names(Ids, &["id", "port", "product"]),
+            Filters::Columns(Text, endpoints::CONTAINS),
+            TAG_FILTERS[0],
+            TAG_FILTERS[1],
+            TAG_FILTERS[2],
+        ],
+        ordering: Some(endpoints::ORDERING),
+    },
+    Resource {
+        tag: "endpoint_status",
+        model: &ENDPOINT_STATUS,
+        create: None,
+        verbs: ALL,
+        filters: &[
+            Filters::Names(Ids, &["id", "finding", "endpoint", "mitigated_by"]),
+            Filters::Names(Bool, endpoints::STATUS_FLAGS),
         ],
         ordering: None,
     },

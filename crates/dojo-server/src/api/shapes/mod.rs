@@ -4,6 +4,7 @@
 //! the ids a body references exist (see [`Reference`]) after `read`.
 
 pub mod configuration;
+pub mod endpoints;
 pub mod engagements;
 pub mod findings;
 pub mod notes;
@@ -63,6 +64,8 @@ pub enum RefKind {
     ApiScanConfiguration,
     Note,
     File,
+    Endpoint,
+    Finding,
 }
 
 /// An id a request body names, to be checked by the handler. Only supplied
