@@ -8,6 +8,7 @@ pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
 pub mod finding_edit;
+pub mod finding_templates;
 pub mod findings;
 pub mod import;
 pub mod list;
@@ -25,6 +26,7 @@ pub mod resource;
 pub mod shapes;
 pub mod sla_configurations;
 pub mod system_settings;
+pub mod technologies;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
@@ -68,4 +70,6 @@ fn config_routes() -> Router<AppState> {
         .merge(development_environments::routes())
         .merge(note_types::routes())
         .merge(endpoints::routes())
+        .merge(finding_templates::routes())
+        .merge(technologies::routes())
 }

@@ -535,3 +535,90 @@ db_test!(development_environments_and_note_types, |db| {
     let (status, _) = send(&app, &app.token, "DELETE", &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 });
+
+db_test!(finding_templates_round_trip, |db| {
+    let app = App::new(&db).await;
+    let created = ok(
+        &app,
+        "POST",
+        "/api/v2/finding_templates/",
+        Some(
+            json!({"title": "Reflected XSS", "severity": "High", "cwe": 79,
+                    "vulnerability_ids": "CVE-2020-1\nGHSA-xxxx", "references": "https://owasp.org",
+                    "endpoints": ["https://shop.example.com/search"], "tags": ["Web"],
+                    "fix_available": true}),
+        ),
+    )
+    .await;
+    let id = created["id"].as_i64().expect("id");
+    assert_eq!(created["numerical_severity"], "S1");
+    assert_eq!(
+        created["vulnerability_ids"],
+        json!(["CVE-2020-1", "GHSA-xxxx"])
+    );
+    assert_eq!(
+        created["endpoints"],
+        json!(["https://shop.example.com/search"])
+    );
+    assert_eq!(created["tags"], json!(["web"]));
+    assert_eq!(created["last_used"], Value::Null);
+    assert_eq!(created["fix_available"], true);
+    ok(
+        &app,
+        "POST",
+        "/api/v2/finding_templates/",
+        Some(json!({"title": "Banner", "cwe": 200})),
+    )
+    .await;
+
+    for (query, count) in [
+        ("title=xss", 1),
+        ("cwe=79", 1),
+        ("severity=High", 1),
+        ("tags=web", 1),
+        ("not_tags=web", 1),
+        ("mitigation=zz", 0),
+    ] {
+        let page = ok(
+            &app,
+            "GET",
+            &format!("/api/v2/finding_templates/?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(page["count"], count, "{query}");
+    }
+    let page = ok(&app, "GET", "/api/v2/finding_templates/?o=-cwe", None).await;
+    assert_eq!(page["results"][0]["title"], "Banner");
+
+    let path = format!("/api/v2/finding_templates/{id}/");
+    let patched = ok(
+        &app,
+        "PATCH",
+        &path,
+        Some(json!({"severity": "Low", "tags": []})),
+    )
+    .await;
+    assert_eq!(
+        (
+            patched["numerical_severity"].clone(),
+            patched["tags"].clone()
+        ),
+        (json!("S3"), json!([]))
+    );
+    let (status, body) = send(
+        &app,
+        &app.token,
+        "PUT",
+        &path,
+        Some(json!({"severity": "Low"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["title"], json!(["This field is required."]));
+    let (_, token) = user_with_token(&db, "someone", false).await;
+    let (status, _) = send(&app, &token, "GET", &path, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(&app, &app.token, "DELETE", &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+});

@@ -18,6 +18,7 @@ mod product_types;
 mod products;
 mod rbac_matrix;
 mod startup;
+mod technologies;
 mod test_imports;
 mod tests;
 mod user_profile;

@@ -476,6 +476,10 @@ async fn seed_configuration(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
         ("note_type", json!({"name": "Triage", "description": "Why"})),
         ("sla_configurations", json!({"name": "Schema SLA"})),
         ("development_environments", json!({"name": "Schema env"})),
+        (
+            "finding_templates",
+            json!({"title": "Template", "severity": "High", "tags": ["web"]}),
+        ),
     ] {
         let (status, created) = send(
             app,
@@ -508,6 +512,19 @@ async fn seed_configuration(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     ids.insert("endpoint_status", id(&created["id"]));
+    let (status, created) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/technologies/",
+        Some(
+            json!({"name": "nginx", "product": ids["products"], "user": app.user.id,
+                    "tags": ["server"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    ids.insert("technologies", id(&created["id"]));
 }
 
 db_test!(openapi_components_match_real_responses, |db| {
@@ -547,6 +564,8 @@ db_test!(openapi_components_match_real_responses, |db| {
         ("development_environments", "DevelopmentEnvironment"),
         ("endpoints", "Endpoint"),
         ("endpoint_status", "EndpointStatus"),
+        ("finding_templates", "FindingTemplate"),
+        ("technologies", "AppAnalysis"),
     ] {
         let item = get(format!("/api/v2/{resource}/{}/", ids[resource])).await;
         assert_exact_shape(&schema, name, &item);

@@ -363,6 +363,11 @@ struct Ids {
     /// The statuses of P's and Q's finding on those endpoints.
     es: i64,
     qes: i64,
+    /// A technology of P and of Q.
+    tech: i64,
+    qtech: i64,
+    /// The superuser, author of the note and user of the technologies.
+    note_author: i64,
 }
 
 /// One case: its number (for unique names) and its fresh object, if any.
@@ -413,6 +418,10 @@ const FRESH_REGULATION: &[&str] = &[
 ];
 const FRESH_ENVIRONMENT: &[&str] =
     &["INSERT INTO development_environment (name) VALUES ('Fresh env {n}') RETURNING id"];
+const FRESH_TEMPLATE: &[&str] =
+    &["INSERT INTO finding_template (title) VALUES ('Fresh template {n}') RETURNING id"];
+const FRESH_TECHNOLOGY: &[&str] = &["INSERT INTO app_analysis (product_id, name, user_id, created) \
+     VALUES ({p}, 'fresh{n}', (SELECT MIN(id) FROM dojo_user), '2026-01-01 00:00:00+00:00') RETURNING id"];
 const FRESH_ENDPOINT: &[&str] =
     &["INSERT INTO endpoint (host, product_id) VALUES ('fresh{n}.example.com', {p}) RETURNING id"];
 /// A status of P's finding on a new endpoint of P.
@@ -577,6 +586,12 @@ fn actions() -> Vec<Action> {
         a("PUT",    "/api/v2/note_type/{fresh}/", Json(|_, c| json!({"name": format!("Put type {}", c.n), "description": "put"})), F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
         a("PATCH",  "/api/v2/note_type/{fresh}/", Json(|_, _| json!({"is_single": true})), F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
         a("DELETE", "/api/v2/note_type/{fresh}/", none, F::Row(FRESH_NOTE_TYPE), Rule::Superuser(204)),
+        a("GET",    "/api/v2/finding_templates/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/finding_templates/{fresh}/", none, F::Row(FRESH_TEMPLATE), Rule::Superuser(200)),
+        a("POST",   "/api/v2/finding_templates/", Json(|_, c| json!({"title": format!("Matrix template {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/finding_templates/{fresh}/", Json(|_, _| json!({"title": "Put template", "severity": "Low"})), F::Row(FRESH_TEMPLATE), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/finding_templates/{fresh}/", Json(|_, _| json!({"tags": ["matrix"]})), F::Row(FRESH_TEMPLATE), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/finding_templates/{fresh}/", none, F::Row(FRESH_TEMPLATE), Rule::Superuser(204)),
         // System settings: superusers; a list and updates of the one row.
         a("GET",    "/api/v2/system_settings/", none, F::No, Rule::Superuser(200)),
         a("PUT",    "/api/v2/system_settings/1/", Json(|_, _| json!({"team_name": "Matrix"})), F::No, Rule::Superuser(200)),
@@ -608,6 +623,14 @@ fn actions() -> Vec<Action> {
         a("PUT",    "/api/v2/endpoint_status/{es}/", Json(|ids, _| json!({"endpoint": ids.ep, "finding": ids.f, "false_positive": false})), F::No, on(P, AddEditEndpoint, 200, 404)),
         a("PATCH",  "/api/v2/endpoint_status/{es}/", Json(|_, _| json!({"out_of_scope": false})), F::No, on(P, AddEditEndpoint, 200, 404)),
         a("DELETE", "/api/v2/endpoint_status/{fresh}/", none, F::Row(FRESH_STATUS), on(P, DeleteEndpoint, 204, 404)),
+        // Technologies, in a product: DefectDojo's role table gives them the
+        // endpoint rows' roles.
+        a("GET",    "/api/v2/technologies/?id={tech},{qtech}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/technologies/{tech}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/technologies/", Json(|ids, c| json!({"name": format!("Tech {}", c.n), "product": ids.p, "user": ids.note_author})), F::No, on(P, AddEditEndpoint, 201, 403)),
+        a("PUT",    "/api/v2/technologies/{tech}/", Json(|ids, _| json!({"name": "nginx", "product": ids.p, "user": ids.note_author, "version": "2"})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("PATCH",  "/api/v2/technologies/{tech}/", Json(|_, _| json!({"confidence": 50})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("DELETE", "/api/v2/technologies/{fresh}/", none, F::Row(FRESH_TECHNOLOGY), on(P, DeleteEndpoint, 204, 404)),
         // Imports: the target is resolved before any visibility, so 403.
         a("POST",   "/api/v2/import-scan/", Multipart(|ids, _| report_form("engagement", ids.e)), F::No, on(P, Import, 201, 403)),
         a("POST",   "/api/v2/reimport-scan/", Multipart(|ids, _| report_form("test", ids.rt)), F::No, on(P, Import, 201, 403)),
@@ -912,6 +935,10 @@ async fn build_world(db: &Db) -> World {
     let note_id = note(&mut conn, f, admin, "A note of P's finding").await;
     let (ep, es) = endpoint_with_status(&mut conn, p, f, "p.example.com").await;
     let (qep, qes) = endpoint_with_status(&mut conn, q, qf, "q.example.com").await;
+    let technology_sql = "INSERT INTO app_analysis (product_id, name, user_id, created) \
+         VALUES ($1, 'nginx', (SELECT MIN(id) FROM dojo_user), '2026-01-01 00:00:00+00:00') RETURNING id";
+    let tech = first_id(&mut conn, technology_sql, p).await;
+    let qtech = first_id(&mut conn, technology_sql, q).await;
     drop(conn);
     let ids = Ids {
         pt,
@@ -933,6 +960,9 @@ async fn build_world(db: &Db) -> World {
         qep,
         es,
         qes,
+        tech,
+        qtech,
+        note_author: admin,
     };
 
     let mut subjects = Vec::new();
@@ -1106,6 +1136,8 @@ fn fill(template: &str, ids: &Ids, fresh: i64) -> String {
         ("{qep}", ids.qep),
         ("{es}", ids.es),
         ("{qes}", ids.qes),
+        ("{tech}", ids.tech),
+        ("{qtech}", ids.qtech),
         ("{fresh}", fresh),
     ] {
         path = path.replace(key, &value.to_string());

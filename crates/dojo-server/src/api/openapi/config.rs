@@ -9,7 +9,7 @@ use super::describe::Ty::{self, Bool as B, Int, Str};
 use super::describe::{ro, rw, Component, Field, Filters, Op};
 use super::resources::Resource;
 use super::resources::Verb::{Create, Destroy, List, PartialUpdate, Retrieve, Update};
-use crate::api::{endpoints, note_types};
+use crate::api::{endpoints, finding_templates, note_types};
 
 pub const SLA_CONFIGURATION: Component = Component {
     name: "SLAConfiguration",
@@ -199,6 +199,56 @@ const TAG_FILTERS: &[Filters] = &[
     Filters::Names(Bool, &["has_tags"]),
 ];
 
+pub const FINDING_TEMPLATE: Component = Component {
+    name: "FindingTemplate",
+    fields: &[&[
+        ro("id", Int),
+        rw("tags", STRS),
+        rw("vulnerability_ids", STRS),
+        rw("endpoints", STRS),
+        rw("title", Str).req().max(1000),
+        rw("cwe", Int).null(),
+        rw("cvssv3", Str).null().max(117),
+        rw("cvssv3_score", Ty::Number).null(),
+        rw("cvssv4", Str).null().max(255),
+        rw("cvssv4_score", Ty::Number).null(),
+        rw("severity", Str).null(),
+        rw("description", Str).null(),
+        rw("mitigation", Str).null(),
+        rw("impact", Str).null(),
+        rw("references", Str).null(),
+        ro("last_used", Ty::DateTime).null(),
+        ro("numerical_severity", Str).null(),
+        rw("fix_available", B).null(),
+        rw("fix_version", Str).null().max(100),
+        rw("planned_remediation_version", Str).null().max(99),
+        rw("effort_for_fixing", Str).null().max(99),
+        rw("steps_to_reproduce", Str).null(),
+        rw("severity_justification", Str).null(),
+        rw("component_name", Str).null().max(500),
+        rw("component_version", Str).null().max(100),
+        rw("notes", Str).null(),
+    ]],
+};
+
+pub const APP_ANALYSIS: Component = Component {
+    name: "AppAnalysis",
+    fields: &[&[
+        ro("id", Int),
+        rw("tags", STRS),
+        rw("name", Str).req().max(200),
+        rw("confidence", Int).null(),
+        rw("version", Str).null().max(200),
+        rw("icon", Str).null().max(200),
+        rw("website", Ty::Uri).null().max(400),
+        rw("website_found", Ty::Uri).null().max(400),
+        ro("created", Ty::DateTime),
+        rw("product", Int).req(),
+        rw("user", Int).req(),
+        PREFETCH,
+    ]],
+};
+
 const ALL: &[super::resources::Verb] = &[List, Create, Retrieve, Update, PartialUpdate, Destroy];
 
 pub const RESOURCES: &[Resource] = &[
@@ -271,6 +321,35 @@ pub const RESOURCES: &[Resource] = &[
         filters: &[
             Filters::Names(Ids, &["id", "finding", "endpoint", "mitigated_by"]),
             Filters::Names(Bool, endpoints::STATUS_FLAGS),
+        ],
+        ordering: None,
+    },
+    Resource {
+        tag: "finding_templates",
+        model: &FINDING_TEMPLATE,
+        create: None,
+        verbs: ALL,
+        filters: &[
+            Filters::Names(Ids, &["id", "cwe"]),
+            Filters::Names(Texts, &["severity"]),
+            Filters::Columns(Text, finding_templates::CONTAINS),
+            TAG_FILTERS[0],
+            TAG_FILTERS[1],
+            TAG_FILTERS[2],
+        ],
+        ordering: Some(finding_templates::ORDERING),
+    },
+    Resource {
+        tag: "technologies",
+        model: &APP_ANALYSIS,
+        create: None,
+        verbs: ALL,
+        filters: &[
+            Filters::Names(Ids, &["id", "product", "user"]),
+            Filters::Names(Text, &["name", "version"]),
+            TAG_FILTERS[0],
+            TAG_FILTERS[1],
+            TAG_FILTERS[2],
         ],
         ordering: None,
     },

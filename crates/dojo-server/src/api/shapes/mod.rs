@@ -6,10 +6,12 @@
 pub mod configuration;
 pub mod endpoints;
 pub mod engagements;
+pub mod finding_templates;
 pub mod findings;
 pub mod notes;
 pub mod product_types;
 pub mod products;
+pub mod technologies;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
