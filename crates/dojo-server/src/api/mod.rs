@@ -13,6 +13,7 @@ pub mod findings;
 pub mod import;
 pub mod list;
 pub mod members;
+pub mod metadata;
 pub mod note_types;
 pub mod notes;
 pub mod object_notes;
@@ -72,4 +73,5 @@ fn config_routes() -> Router<AppState> {
         .merge(endpoints::routes())
         .merge(finding_templates::routes())
         .merge(technologies::routes())
+        .merge(metadata::routes())
 }

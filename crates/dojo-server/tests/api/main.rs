@@ -11,6 +11,7 @@ mod finding_edit;
 mod findings;
 mod health;
 mod import;
+mod metadata;
 mod notes;
 mod object_notes;
 mod openapi;

@@ -525,6 +525,16 @@ async fn seed_configuration(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     ids.insert("technologies", id(&created["id"]));
+    let (status, created) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/metadata/",
+        Some(json!({"name": "env", "value": "prod", "product": ids["products"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    ids.insert("metadata", id(&created["id"]));
 }
 
 db_test!(openapi_components_match_real_responses, |db| {
@@ -566,6 +576,7 @@ db_test!(openapi_components_match_real_responses, |db| {
         ("endpoint_status", "EndpointStatus"),
         ("finding_templates", "FindingTemplate"),
         ("technologies", "AppAnalysis"),
+        ("metadata", "Meta"),
     ] {
         let item = get(format!("/api/v2/{resource}/{}/", ids[resource])).await;
         assert_exact_shape(&schema, name, &item);

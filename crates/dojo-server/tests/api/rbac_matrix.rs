@@ -368,6 +368,9 @@ struct Ids {
     qtech: i64,
     /// The superuser, author of the note and user of the technologies.
     note_author: i64,
+    /// A custom field of P and of Q.
+    meta: i64,
+    qmeta: i64,
 }
 
 /// One case: its number (for unique names) and its fresh object, if any.
@@ -422,6 +425,9 @@ const FRESH_TEMPLATE: &[&str] =
     &["INSERT INTO finding_template (title) VALUES ('Fresh template {n}') RETURNING id"];
 const FRESH_TECHNOLOGY: &[&str] = &["INSERT INTO app_analysis (product_id, name, user_id, created) \
      VALUES ({p}, 'fresh{n}', (SELECT MIN(id) FROM dojo_user), '2026-01-01 00:00:00+00:00') RETURNING id"];
+const FRESH_META: &[&str] = &[
+    "INSERT INTO dojo_meta (product_id, name, value) VALUES ({p}, 'fresh{n}', 'v') RETURNING id",
+];
 const FRESH_ENDPOINT: &[&str] =
     &["INSERT INTO endpoint (host, product_id) VALUES ('fresh{n}.example.com', {p}) RETURNING id"];
 /// A status of P's finding on a new endpoint of P.
@@ -631,6 +637,15 @@ fn actions() -> Vec<Action> {
         a("PUT",    "/api/v2/technologies/{tech}/", Json(|ids, _| json!({"name": "nginx", "product": ids.p, "user": ids.note_author, "version": "2"})), F::No, on(P, AddEditEndpoint, 200, 404)),
         a("PATCH",  "/api/v2/technologies/{tech}/", Json(|_, _| json!({"confidence": 50})), F::No, on(P, AddEditEndpoint, 200, 404)),
         a("DELETE", "/api/v2/technologies/{fresh}/", none, F::Row(FRESH_TECHNOLOGY), on(P, DeleteEndpoint, 204, 404)),
+        // Custom fields: seen with their parent, changed with its edit
+        // permission (a product's: Maintainer; a finding's: Writer).
+        a("GET",    "/api/v2/metadata/?id={meta},{qmeta}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/metadata/{meta}/", none, F::No, on(P, View, 200, 404)),
+        Action { what: "of a product", ..a("POST", "/api/v2/metadata/", Json(|ids, c| json!({"name": format!("m{}", c.n), "value": "v", "product": ids.p})), F::No, on(P, EditProduct, 201, 403)) },
+        Action { what: "of a finding", ..a("POST", "/api/v2/metadata/", Json(|ids, c| json!({"name": format!("m{}", c.n), "value": "v", "finding": ids.f})), F::No, on(P, AddEditFinding, 201, 403)) },
+        a("PUT",    "/api/v2/metadata/{meta}/", Json(|ids, _| json!({"name": "env", "value": "put", "product": ids.p})), F::No, on(P, EditProduct, 200, 404)),
+        a("PATCH",  "/api/v2/metadata/{meta}/", Json(|_, _| json!({"value": "patched"})), F::No, on(P, EditProduct, 200, 404)),
+        a("DELETE", "/api/v2/metadata/{fresh}/", none, F::Row(FRESH_META), on(P, EditProduct, 204, 404)),
         // Imports: the target is resolved before any visibility, so 403.
         a("POST",   "/api/v2/import-scan/", Multipart(|ids, _| report_form("engagement", ids.e)), F::No, on(P, Import, 201, 403)),
         a("POST",   "/api/v2/reimport-scan/", Multipart(|ids, _| report_form("test", ids.rt)), F::No, on(P, Import, 201, 403)),
@@ -939,6 +954,10 @@ async fn build_world(db: &Db) -> World {
          VALUES ($1, 'nginx', (SELECT MIN(id) FROM dojo_user), '2026-01-01 00:00:00+00:00') RETURNING id";
     let tech = first_id(&mut conn, technology_sql, p).await;
     let qtech = first_id(&mut conn, technology_sql, q).await;
+    let meta_sql =
+        "INSERT INTO dojo_meta (product_id, name, value) VALUES ($1, 'env', 'prod') RETURNING id";
+    let meta = first_id(&mut conn, meta_sql, p).await;
+    let qmeta = first_id(&mut conn, meta_sql, q).await;
     drop(conn);
     let ids = Ids {
         pt,
@@ -963,6 +982,8 @@ async fn build_world(db: &Db) -> World {
         tech,
         qtech,
         note_author: admin,
+        meta,
+        qmeta,
     };
 
     let mut subjects = Vec::new();
@@ -1138,6 +1159,8 @@ fn fill(template: &str, ids: &Ids, fresh: i64) -> String {
         ("{qes}", ids.qes),
         ("{tech}", ids.tech),
         ("{qtech}", ids.qtech),
+        ("{meta}", ids.meta),
+        ("{qmeta}", ids.qmeta),
         ("{fresh}", fresh),
     ] {
         path = path.replace(key, &value.to_string());

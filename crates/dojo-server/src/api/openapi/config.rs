@@ -249,6 +249,20 @@ pub const APP_ANALYSIS: Component = Component {
     ]],
 };
 
+pub const META: Component = Component {
+    name: "Meta",
+    fields: &[&[
+        ro("id", Int),
+        rw("product", Int).null(),
+        rw("endpoint", Int).null(),
+        rw("location", Int).null(),
+        rw("finding", Int).null(),
+        rw("name", Str).req().max(120),
+        rw("value", Str).req().max(300),
+        PREFETCH,
+    ]],
+};
+
 const ALL: &[super::resources::Verb] = &[List, Create, Retrieve, Update, PartialUpdate, Destroy];
 
 pub const RESOURCES: &[Resource] = &[
@@ -350,6 +364,25 @@ pub const RESOURCES: &[Resource] = &[
             TAG_FILTERS[0],
             TAG_FILTERS[1],
             TAG_FILTERS[2],
+        ],
+        ordering: None,
+    },
+    Resource {
+        tag: "metadata",
+        model: &META,
+        create: None,
+        verbs: ALL,
+        filters: &[
+            Filters::Names(Ids, &["id", "product", "endpoint", "finding", "location"]),
+            Filters::Names(
+                Text,
+                &[
+                    "name",
+                    "value",
+                    "name_case_insensitive",
+                    "value_case_insensitive",
+                ],
+            ),
         ],
         ordering: None,
     },

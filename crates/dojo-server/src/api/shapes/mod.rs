@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod engagements;
 pub mod finding_templates;
 pub mod findings;
+pub mod metadata;
 pub mod notes;
 pub mod product_types;
 pub mod products;
