@@ -33,7 +33,10 @@ pub fn routes() -> Router<AppState> {
         .put(update_metadata)
         .patch(update_metadata)
         .delete(delete_metadata);
+    let batch = axum::routing::post(batch_metadata).patch(batch_metadata);
     Router::new()
+        .route("/api/v2/metadata/batch/", batch.clone())
+        .route("/api/v2/metadata/batch", batch)
         .route("/api/v2/metadata/", collection.clone())
         .route("/api/v2/metadata", collection)
         .route("/api/v2/metadata/{id}/", item.clone())
@@ -250,4 +253,68 @@ async fn delete_metadata(
     repo::dojo_meta::delete(&mut tx, row.id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST metadata/batch/` adds custom fields to one parent, `PATCH` changes
+/// the values of existing ones (api.md §3.8): `{"product" | "endpoint" |
+/// "finding": id, "metadata": [{"name", "value"}]}`, answered with the body's
+/// parent and fields (201 and 200). All or nothing, in one transaction.
+async fn batch_metadata(
+    State(state): State<AppState>,
+    caller: Caller,
+    method: Method,
+    body: RequestFields,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let parents = named_parents(&body);
+    for (field, id) in &parents {
+        check_parent(&mut tx, &caller, field, *id).await?;
+    }
+    let (field, parent) = match parents.as_slice() {
+        [one] => *one,
+        [] => return Err(ApiError::field("non_field_errors", shape::NO_PARENT)),
+        _ => return Err(ApiError::field("non_field_errors", shape::TWO_PARENTS)),
+    };
+    let entries = shape::read_batch(&body).map_err(ApiError::Fields)?;
+    let adding = method == Method::POST;
+    for (name, value) in &entries {
+        let sql = format!("SELECT * FROM dojo_meta WHERE {field}_id = $1 AND name = $2");
+        let existing: Vec<DojoMeta> =
+            bulk::fetch_all(&mut tx, &sql, &[parent.into(), name.clone().into()]).await?;
+        match (existing.into_iter().next(), adding) {
+            (None, true) => {
+                let mut row = DojoMeta {
+                    name: name.clone(),
+                    value: value.clone(),
+                    ..DojoMeta::default()
+                };
+                match field {
+                    "product" => row.product_id = Some(parent),
+                    "endpoint" => row.endpoint_id = Some(parent),
+                    _ => row.finding_id = Some(parent),
+                }
+                repo::dojo_meta::insert(&mut tx, &row).await?;
+            }
+            (Some(mut row), false) => {
+                row.value = value.clone();
+                repo::dojo_meta::update(&mut tx, &row).await?;
+            }
+            (Some(_), true) => {
+                return Err(ApiError::field("metadata", shape::name_taken(field)));
+            }
+            (None, false) => {
+                return Err(ApiError::field(
+                    "metadata",
+                    format!("Metadata named '{name}' does not exist on this {field}."),
+                ));
+            }
+        }
+    }
+    tx.commit().await?;
+    let status = if adding {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(shape::batch_json(field, parent, &entries))))
 }

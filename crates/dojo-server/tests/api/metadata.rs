@@ -145,3 +145,64 @@ db_test!(metadata_round_trip_and_rules, |db| {
     let (status, _) = send(&app, &app.token, "DELETE", &path, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 });
+
+db_test!(metadata_batch_adds_and_updates, |db| {
+    let app = App::new(&db).await;
+    let product = app.engagement("Shop", "CI", false).await.product_id;
+    let batch = "/api/v2/metadata/batch/";
+    let body = json!({"product": product, "metadata": [{"name": "env", "value": "prod"},
+                                                       {"name": "tier", "value": "1"}]});
+    let (status, echo) = send(&app, &app.token, "POST", batch, Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{echo}");
+    assert_eq!(
+        echo,
+        json!({"product": product, "endpoint": null, "finding": null,
+               "metadata": [{"name": "env", "value": "prod"}, {"name": "tier", "value": "1"}]})
+    );
+    let (status, _) = send(&app, &app.token, "POST", batch, Some(body)).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "names are unique per parent"
+    );
+    let (status, echo) = send(
+        &app,
+        &app.token,
+        "PATCH",
+        batch,
+        Some(json!({"product": product, "metadata": [{"name": "tier", "value": "2"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{echo}");
+    let (_, page) = send(&app, &app.token, "GET", "/api/v2/metadata/?name=tier", None).await;
+    assert_eq!(page["results"][0]["value"], "2");
+    let (status, body) = send(
+        &app,
+        &app.token,
+        "PATCH",
+        batch,
+        Some(json!({"product": product, "metadata": [{"name": "nope", "value": "2"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["metadata"].is_array(), "{body}");
+    let (status, _) = send(
+        &app,
+        &app.token,
+        "POST",
+        batch,
+        Some(json!({"metadata": []})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (_, stranger) = user_with_token(&db, "stranger", false).await;
+    let (status, _) = send(
+        &app,
+        &stranger,
+        "POST",
+        batch,
+        Some(json!({"product": product, "metadata": [{"name": "x", "value": "y"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});

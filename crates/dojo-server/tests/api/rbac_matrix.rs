@@ -646,6 +646,8 @@ fn actions() -> Vec<Action> {
         a("PUT",    "/api/v2/metadata/{meta}/", Json(|ids, _| json!({"name": "env", "value": "put", "product": ids.p})), F::No, on(P, EditProduct, 200, 404)),
         a("PATCH",  "/api/v2/metadata/{meta}/", Json(|_, _| json!({"value": "patched"})), F::No, on(P, EditProduct, 200, 404)),
         a("DELETE", "/api/v2/metadata/{fresh}/", none, F::Row(FRESH_META), on(P, EditProduct, 204, 404)),
+        a("POST",   "/api/v2/metadata/batch/", Json(|ids, c| json!({"finding": ids.f, "metadata": [{"name": format!("b{}", c.n), "value": "v"}]})), F::No, on(P, AddEditFinding, 201, 403)),
+        a("PATCH",  "/api/v2/metadata/batch/", Json(|ids, _| json!({"product": ids.p, "metadata": [{"name": "env", "value": "batch"}]})), F::No, on(P, EditProduct, 200, 403)),
         // Imports: the target is resolved before any visibility, so 403.
         a("POST",   "/api/v2/import-scan/", Multipart(|ids, _| report_form("engagement", ids.e)), F::No, on(P, Import, 201, 403)),
         a("POST",   "/api/v2/reimport-scan/", Multipart(|ids, _| report_form("test", ids.rt)), F::No, on(P, Import, 201, 403)),

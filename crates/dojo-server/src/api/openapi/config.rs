@@ -6,7 +6,7 @@ use super::components::NOTE_TYPE;
 use super::components::{PREFETCH, STRS};
 use super::describe::Kind::{Bool, Ids, Text, Texts};
 use super::describe::Ty::{self, Bool as B, Int, Str};
-use super::describe::{ro, rw, Component, Field, Filters, Op};
+use super::describe::{ro, rw, Answer, Body, Component, Field, Filters, Method, Op};
 use super::resources::Resource;
 use super::resources::Verb::{Create, Destroy, List, PartialUpdate, Retrieve, Update};
 use crate::api::{endpoints, finding_templates, note_types};
@@ -388,7 +388,47 @@ pub const RESOURCES: &[Resource] = &[
     },
 ];
 
+/// A batch of custom fields of one parent.
+pub const META_MAIN: Component = Component {
+    name: "MetaMain",
+    fields: &[&[
+        rw("product", Int).null(),
+        rw("endpoint", Int).null(),
+        rw("finding", Int).null(),
+        rw("metadata", Ty::List(&Ty::Object)).req(),
+    ]],
+};
+
 /// The operations beside the viewsets' verbs.
 pub fn actions() -> Vec<Op> {
-    Vec::new()
+    let path = "/api/v2/metadata/batch/";
+    let mut ops = Vec::new();
+    for (id, method, status, body) in [
+        (
+            "metadata_batch_create",
+            Method::Post,
+            201,
+            Body::Full(&META_MAIN),
+        ),
+        (
+            "metadata_batch_partial_update",
+            Method::Patch,
+            200,
+            Body::Patched(&META_MAIN),
+        ),
+    ] {
+        ops.push(Op {
+            id: id.to_owned(),
+            tag: "metadata",
+            method,
+            path: path.to_owned(),
+            body: Some(body),
+            status,
+            answer: Answer::One(&META_MAIN),
+            filters: &[],
+            ordering: None,
+            secured: true,
+        });
+    }
+    ops
 }

@@ -87,6 +87,69 @@ pub fn read(
     Ok(row)
 }
 
+/// The `metadata` list of a batch body: `(name, value)` pairs, each required,
+/// non-blank and within the model's lengths.
+pub fn read_batch(body: &RequestFields) -> Result<Vec<(String, String)>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let items = match body.values.get("metadata").and_then(|v| v.last()) {
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => items,
+            _ => {
+                errors.insert("metadata".into(), vec!["Expected a list of items.".into()]);
+                return Err(errors);
+            }
+        },
+        None | Some(Value::Null) => {
+            errors.insert("metadata".into(), vec!["This field is required.".into()]);
+            return Err(errors);
+        }
+        Some(_) => {
+            errors.insert("metadata".into(), vec!["Expected a list of items.".into()]);
+            return Err(errors);
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let text = |key: &str, max: usize| -> Result<String, String> {
+            match item.get(key) {
+                None | Some(Value::Null) => Err(format!("{key}: This field is required.")),
+                Some(Value::String(s)) if s.trim().is_empty() => {
+                    Err(format!("{key}: This field may not be blank."))
+                }
+                Some(Value::String(s)) if s.trim().chars().count() > max => Err(format!(
+                    "{key}: Ensure this field has no more than {max} characters."
+                )),
+                Some(Value::String(s)) => Ok(s.trim().to_owned()),
+                Some(other) => Ok(other.to_string()),
+            }
+        };
+        match (text("name", 120), text("value", 300)) {
+            (Ok(name), Ok(value)) => out.push((name, value)),
+            (Err(e), _) | (_, Err(e)) => {
+                errors.entry("metadata".into()).or_default().push(e);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A batch's answer: the parent and the fields it was sent.
+pub fn batch_json(field: &str, parent: i64, entries: &[(String, String)]) -> Value {
+    let mut body = json!({"product": null, "endpoint": null, "finding": null});
+    body[field] = parent.into();
+    body["metadata"] = entries
+        .iter()
+        .map(|(name, value)| json!({"name": name, "value": value}))
+        .collect::<Vec<_>>()
+        .into();
+    body
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;
