@@ -1,27 +1,37 @@
 //! `/api/v2/`: DefectDojo's REST API.
 
 mod body;
+pub mod configuration;
+pub mod development_environments;
 pub mod dojo_groups;
+pub mod endpoints;
 pub mod engagements;
 pub mod fields;
 pub mod finding_actions;
 pub mod finding_edit;
 pub mod finding_status;
+pub mod finding_templates;
 pub mod findings;
 pub mod import;
 pub mod list;
 pub mod members;
 pub mod memberships;
+pub mod metadata;
+pub mod note_types;
 pub mod notes;
 pub mod object_notes;
 pub mod openapi;
 pub mod product_types;
 pub mod products;
 pub mod references;
+pub mod regulations;
 pub mod related;
 pub mod resource;
 pub mod roles;
 pub mod shapes;
+pub mod sla_configurations;
+pub mod system_settings;
+pub mod technologies;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
@@ -58,5 +68,20 @@ pub fn routes() -> Router<AppState> {
         .merge(memberships::routes())
         .merge(dojo_groups::routes())
         .merge(roles::routes())
+        .merge(config_routes())
         .merge(openapi::routes())
+}
+
+/// Configuration, endpoints and metadata (issue 5).
+fn config_routes() -> Router<AppState> {
+    Router::new()
+        .merge(sla_configurations::routes())
+        .merge(system_settings::routes())
+        .merge(regulations::routes())
+        .merge(development_environments::routes())
+        .merge(note_types::routes())
+        .merge(endpoints::routes())
+        .merge(finding_templates::routes())
+        .merge(technologies::routes())
+        .merge(metadata::routes())
 }

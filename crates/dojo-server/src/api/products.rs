@@ -11,8 +11,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::Product;
+use dojo_domain::Severity;
 use dojo_storage::bulk;
 use dojo_storage::links::{self, Link};
+use dojo_storage::repo::sla_configurations::SlaScope;
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{cascade, repo, Conn};
 use serde_json::Value;
@@ -292,6 +294,17 @@ async fn update(
     }
     references::check(&mut tx, &input.references).await?;
     let saved = repo::products::update(&mut tx, &row).await?;
+    if saved.sla_configuration_id != current.sla_configuration_id {
+        // Another configuration: every finding's SLA date (workflows.md §e).
+        let all = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ];
+        let scope = SlaScope::Product(saved.id);
+        crate::api::sla_configurations::recompute(&mut tx, scope, &all).await?;
+    }
     save_relations(&mut tx, caller, saved.id, &input).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;

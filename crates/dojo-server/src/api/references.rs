@@ -28,6 +28,8 @@ fn target(kind: RefKind) -> (&'static str, Option<(&'static str, &'static str)>)
         RefKind::ApiScanConfiguration => ("product_api_scan_configuration", None),
         RefKind::Note => ("notes", None),
         RefKind::File => ("file_upload", None),
+        RefKind::Endpoint => ("endpoint", None),
+        RefKind::Finding => ("finding", None),
     }
 }
 

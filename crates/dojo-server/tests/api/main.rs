@@ -3,6 +3,8 @@
 mod support;
 
 mod auth;
+mod configuration;
+mod endpoints;
 mod engagements;
 mod finding_actions;
 mod finding_edit;
@@ -11,6 +13,7 @@ mod findings;
 mod health;
 mod import;
 mod members;
+mod metadata;
 mod notes;
 mod object_notes;
 mod openapi;
@@ -18,6 +21,7 @@ mod product_types;
 mod products;
 mod rbac_matrix;
 mod startup;
+mod technologies;
 mod test_imports;
 mod tests;
 mod user_profile;

@@ -464,6 +464,7 @@ async fn seed(app: &App) -> BTreeMap<&'static str, i64> {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     seed_members(app, &mut ids).await;
+    seed_configuration(app, &mut ids).await;
     ids
 }
 
@@ -542,6 +543,78 @@ async fn seed_members(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
     ids.extend(seeded);
 }
 
+/// Configuration, endpoints and metadata: one of each, by resource.
+async fn seed_configuration(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
+    for (resource, body) in [
+        (
+            "regulations",
+            json!({"name": "Payment Card Industry", "acronym": "PCI", "category": "finance",
+                    "jurisdiction": "Global"}),
+        ),
+        ("note_type", json!({"name": "Triage", "description": "Why"})),
+        ("sla_configurations", json!({"name": "Schema SLA"})),
+        ("development_environments", json!({"name": "Schema env"})),
+        (
+            "finding_templates",
+            json!({"title": "Template", "severity": "High", "tags": ["web"]}),
+        ),
+    ] {
+        let (status, created) = send(
+            app,
+            &app.token,
+            "POST",
+            &format!("/api/v2/{resource}/"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{resource}: {created}");
+        ids.insert(resource, id(&created["id"]));
+    }
+    let (status, endpoint) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/endpoints/",
+        Some(json!({"host": "shop.example.com", "product": ids["products"], "tags": ["web"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+    ids.insert("endpoints", id(&endpoint["id"]));
+    let (status, created) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/endpoint_status/",
+        Some(json!({"endpoint": ids["endpoints"], "finding": ids["findings"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    ids.insert("endpoint_status", id(&created["id"]));
+    let (status, created) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/technologies/",
+        Some(
+            json!({"name": "nginx", "product": ids["products"], "user": app.user.id,
+                    "tags": ["server"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    ids.insert("technologies", id(&created["id"]));
+    let (status, created) = send(
+        app,
+        &app.token,
+        "POST",
+        "/api/v2/metadata/",
+        Some(json!({"name": "env", "value": "prod", "product": ids["products"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    ids.insert("metadata", id(&created["id"]));
+}
+
 db_test!(openapi_components_match_real_responses, |db| {
     let app = App::new(&db).await;
     let schema = schema(&app).await;
@@ -581,6 +654,26 @@ db_test!(openapi_components_match_real_responses, |db| {
         assert_exact_shape(&schema, &format!("Paginated{name}List"), &page);
         assert_shape(&schema, name, &page["results"][0]);
     }
+
+    for (resource, name) in [
+        ("regulations", "Regulation"),
+        ("note_type", "NoteType"),
+        ("sla_configurations", "SLAConfiguration"),
+        ("development_environments", "DevelopmentEnvironment"),
+        ("endpoints", "Endpoint"),
+        ("endpoint_status", "EndpointStatus"),
+        ("finding_templates", "FindingTemplate"),
+        ("technologies", "AppAnalysis"),
+        ("metadata", "Meta"),
+    ] {
+        let item = get(format!("/api/v2/{resource}/{}/", ids[resource])).await;
+        assert_exact_shape(&schema, name, &item);
+        let page = get(format!("/api/v2/{resource}/")).await;
+        assert_exact_shape(&schema, &format!("Paginated{name}List"), &page);
+    }
+    let settings = get("/api/v2/system_settings/".into()).await;
+    assert_exact_shape(&schema, "PaginatedSystemSettingsList", &settings);
+    assert_exact_shape(&schema, "SystemSettings", &settings["results"][0]);
 
     let note = get(format!("/api/v2/notes/{}/", ids["notes"])).await;
     assert_exact_shape(&schema, "UserStub", &note["author"]);

@@ -32,15 +32,15 @@ use axum::http::Request;
 use axum::Router;
 use chrono::Utc;
 use dojo_domain::entities::{
-    Engagement, GlobalRole, Group, GroupMember, Note, Product, ProductGroup, ProductMember,
-    ProductType, ProductTypeGroup, ProductTypeMember, TestType, User,
+    Endpoint, EndpointStatus, Engagement, GlobalRole, Group, GroupMember, Note, Product,
+    ProductGroup, ProductMember, ProductType, ProductTypeGroup, ProductTypeMember, TestType, User,
 };
 use dojo_domain::Role;
 use dojo_storage::links::{self, Link};
 use dojo_storage::repo::{
-    engagements, findings, global_roles, group_members, groups, notes, product_groups,
-    product_members, product_type_groups, product_type_members, product_types, products,
-    test_imports, test_types, tests, users,
+    endpoint_statuses, endpoints, engagements, findings, global_roles, group_members, groups,
+    notes, product_groups, product_members, product_type_groups, product_type_members,
+    product_types, products, test_imports, test_types, tests, users,
 };
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{bulk, db_test, Conn, Db};
@@ -71,6 +71,8 @@ enum Cap {
     ManageMembers,
     GrantOwner,
     DeleteGroup,
+    AddEditEndpoint,
+    DeleteEndpoint,
 }
 
 const Y: bool = true;
@@ -114,6 +116,10 @@ const CHART: &[(Cap, [bool; 5])] = &[
     (Cap::GrantOwner,        [N, N, N, Y, N]),
     // Group configuration roles: Owner deletes the group.
     (Cap::DeleteGroup,       [N, N, N, Y, N]),
+    // "Add/edit endpoints; edit benchmarks"
+    (Cap::AddEditEndpoint,   [N, Y, Y, Y, N]),
+    // "Delete endpoints / benchmarks"
+    (Cap::DeleteEndpoint,    [N, N, Y, Y, N]),
 ];
 
 fn column(role: Role) -> usize {
@@ -365,6 +371,20 @@ struct Ids {
     note: i64,
     /// Users, groups and memberships.
     m: Members,
+    /// An endpoint of P (with a status of P's finding) and of Q.
+    ep: i64,
+    qep: i64,
+    /// The statuses of P's and Q's finding on those endpoints.
+    es: i64,
+    qes: i64,
+    /// A technology of P and of Q.
+    tech: i64,
+    qtech: i64,
+    /// The superuser, author of the note and user of the technologies.
+    note_author: i64,
+    /// A custom field of P and of Q.
+    meta: i64,
+    qmeta: i64,
 }
 
 /// One case: its number (for unique names) and its fresh object, if any.
@@ -418,7 +438,36 @@ enum Fresh {
     GroupMember,
     /// A new user's global Reader role.
     GlobalRole,
+    /// Rows inserted by these statements (`{n}` is the case number, the
+    /// [`Ids`] placeholders are filled), each returning its id; the last one's.
+    Row(&'static [&'static str]),
 }
+
+const FRESH_SLA: &[&str] =
+    &["INSERT INTO sla_configuration (name) VALUES ('Fresh SLA {n}') RETURNING id"];
+const FRESH_NOTE_TYPE: &[&str] =
+    &["INSERT INTO note_type (name, description) VALUES ('Fresh type {n}', 'd') RETURNING id"];
+const FRESH_REGULATION: &[&str] = &[
+    "INSERT INTO regulation (name, acronym, category, jurisdiction) \
+     VALUES ('Fresh law {n}', 'FL{n}', 'other', 'Here') RETURNING id",
+];
+const FRESH_ENVIRONMENT: &[&str] =
+    &["INSERT INTO development_environment (name) VALUES ('Fresh env {n}') RETURNING id"];
+const FRESH_TEMPLATE: &[&str] =
+    &["INSERT INTO finding_template (title) VALUES ('Fresh template {n}') RETURNING id"];
+const FRESH_TECHNOLOGY: &[&str] = &["INSERT INTO app_analysis (product_id, name, user_id, created) \
+     VALUES ({p}, 'fresh{n}', (SELECT MIN(id) FROM dojo_user), '2026-01-01 00:00:00+00:00') RETURNING id"];
+const FRESH_META: &[&str] = &[
+    "INSERT INTO dojo_meta (product_id, name, value) VALUES ({p}, 'fresh{n}', 'v') RETURNING id",
+];
+const FRESH_ENDPOINT: &[&str] =
+    &["INSERT INTO endpoint (host, product_id) VALUES ('fresh{n}.example.com', {p}) RETURNING id"];
+/// A status of P's finding on a new endpoint of P.
+const FRESH_STATUS: &[&str] = &[
+    "INSERT INTO endpoint (host, product_id) VALUES ('fresh{n}.example.com', {p}) RETURNING id",
+    "INSERT INTO endpoint_status (date, endpoint_id, finding_id) \
+     VALUES ('2026-01-01', (SELECT MAX(id) FROM endpoint), {f}) RETURNING id",
+];
 
 struct Action {
     method: &'static str,
@@ -569,6 +618,76 @@ fn actions() -> Vec<Action> {
         a("GET",    "/api/v2/test_imports/?id={ti},{qti}", none, F::No, Rule::List(P, Q)),
         a("GET",    "/api/v2/test_imports/{ti}/", none, F::No, on(P, View, 200, 404)),
         a("DELETE", "/api/v2/test_imports/{fresh}/", none, F::TestImport, on(P, DeleteTest, 204, 404)),
+        // Configuration, endpoints and metadata.
+        // SLA configurations and note types: configuration permissions, also to read.
+        a("GET",    "/api/v2/sla_configurations/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/sla_configurations/1/", none, F::No, Rule::Superuser(200)),
+        a("POST",   "/api/v2/sla_configurations/", Json(|_, c| json!({"name": format!("Matrix SLA {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/sla_configurations/{fresh}/", Json(|_, c| json!({"name": format!("Put SLA {}", c.n), "high": 20})), F::Row(FRESH_SLA), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/sla_configurations/{fresh}/", Json(|_, _| json!({"description": "patched"})), F::Row(FRESH_SLA), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/sla_configurations/{fresh}/", none, F::Row(FRESH_SLA), Rule::Superuser(204)),
+        a("GET",    "/api/v2/note_type/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/note_type/{fresh}/", none, F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
+        a("POST",   "/api/v2/note_type/", Json(|_, c| json!({"name": format!("Matrix type {}", c.n), "description": "d"})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/note_type/{fresh}/", Json(|_, c| json!({"name": format!("Put type {}", c.n), "description": "put"})), F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/note_type/{fresh}/", Json(|_, _| json!({"is_single": true})), F::Row(FRESH_NOTE_TYPE), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/note_type/{fresh}/", none, F::Row(FRESH_NOTE_TYPE), Rule::Superuser(204)),
+        a("GET",    "/api/v2/finding_templates/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/finding_templates/{fresh}/", none, F::Row(FRESH_TEMPLATE), Rule::Superuser(200)),
+        a("POST",   "/api/v2/finding_templates/", Json(|_, c| json!({"title": format!("Matrix template {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/finding_templates/{fresh}/", Json(|_, _| json!({"title": "Put template", "severity": "Low"})), F::Row(FRESH_TEMPLATE), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/finding_templates/{fresh}/", Json(|_, _| json!({"tags": ["matrix"]})), F::Row(FRESH_TEMPLATE), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/finding_templates/{fresh}/", none, F::Row(FRESH_TEMPLATE), Rule::Superuser(204)),
+        // System settings: superusers; a list and updates of the one row.
+        a("GET",    "/api/v2/system_settings/", none, F::No, Rule::Superuser(200)),
+        a("PUT",    "/api/v2/system_settings/1/", Json(|_, _| json!({"team_name": "Matrix"})), F::No, Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/system_settings/1/", Json(|_, _| json!({"url_prefix": ""})), F::No, Rule::Superuser(200)),
+        // Regulations and development environments: read by all, written by superusers.
+        a("GET",    "/api/v2/regulations/", none, F::No, Rule::Anyone(200)),
+        a("GET",    "/api/v2/regulations/{fresh}/", none, F::Row(FRESH_REGULATION), Rule::Anyone(200)),
+        a("POST",   "/api/v2/regulations/", Json(|_, c| json!({"name": format!("Matrix law {}", c.n), "acronym": format!("ML{}", c.n), "category": "other", "jurisdiction": "Here"})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/regulations/{fresh}/", Json(|_, c| json!({"name": format!("Put law {}", c.n), "acronym": format!("PL{}", c.n), "category": "finance", "jurisdiction": "There"})), F::Row(FRESH_REGULATION), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/regulations/{fresh}/", Json(|_, _| json!({"description": "patched"})), F::Row(FRESH_REGULATION), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/regulations/{fresh}/", none, F::Row(FRESH_REGULATION), Rule::Superuser(204)),
+        a("GET",    "/api/v2/development_environments/", none, F::No, Rule::Anyone(200)),
+        a("GET",    "/api/v2/development_environments/{fresh}/", none, F::Row(FRESH_ENVIRONMENT), Rule::Anyone(200)),
+        a("POST",   "/api/v2/development_environments/", Json(|_, c| json!({"name": format!("Matrix env {}", c.n)})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/development_environments/{fresh}/", Json(|_, c| json!({"name": format!("Put env {}", c.n)})), F::Row(FRESH_ENVIRONMENT), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/development_environments/{fresh}/", Json(|_, c| json!({"name": format!("Patched env {}", c.n)})), F::Row(FRESH_ENVIRONMENT), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/development_environments/{fresh}/", none, F::Row(FRESH_ENVIRONMENT), Rule::Superuser(204)),
+        // Legacy endpoints and their statuses, in a product. A create's product
+        // or endpoint is checked on the unfiltered table: 403, not 404.
+        a("GET",    "/api/v2/endpoints/?id={ep},{qep}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/endpoints/{ep}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/endpoints/", Json(|ids, c| json!({"host": format!("new{}.example.com", c.n), "product": ids.p})), F::No, on(P, AddEditEndpoint, 201, 403)),
+        a("PUT",    "/api/v2/endpoints/{ep}/", Json(|ids, _| json!({"host": "p.example.com", "product": ids.p, "tags": ["matrix"]})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("PATCH",  "/api/v2/endpoints/{ep}/", Json(|_, _| json!({"protocol": "https"})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("DELETE", "/api/v2/endpoints/{fresh}/", none, F::Row(FRESH_ENDPOINT), on(P, DeleteEndpoint, 204, 404)),
+        a("GET",    "/api/v2/endpoint_status/?id={es},{qes}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/endpoint_status/{es}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/endpoint_status/", Json(|ids, c| json!({"endpoint": c.fresh, "finding": ids.f})), F::Row(FRESH_ENDPOINT), on(P, AddEditEndpoint, 201, 403)),
+        a("PUT",    "/api/v2/endpoint_status/{es}/", Json(|ids, _| json!({"endpoint": ids.ep, "finding": ids.f, "false_positive": false})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("PATCH",  "/api/v2/endpoint_status/{es}/", Json(|_, _| json!({"out_of_scope": false})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("DELETE", "/api/v2/endpoint_status/{fresh}/", none, F::Row(FRESH_STATUS), on(P, DeleteEndpoint, 204, 404)),
+        // Technologies, in a product: DefectDojo's role table gives them the
+        // endpoint rows' roles.
+        a("GET",    "/api/v2/technologies/?id={tech},{qtech}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/technologies/{tech}/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/technologies/", Json(|ids, c| json!({"name": format!("Tech {}", c.n), "product": ids.p, "user": ids.note_author})), F::No, on(P, AddEditEndpoint, 201, 403)),
+        a("PUT",    "/api/v2/technologies/{tech}/", Json(|ids, _| json!({"name": "nginx", "product": ids.p, "user": ids.note_author, "version": "2"})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("PATCH",  "/api/v2/technologies/{tech}/", Json(|_, _| json!({"confidence": 50})), F::No, on(P, AddEditEndpoint, 200, 404)),
+        a("DELETE", "/api/v2/technologies/{fresh}/", none, F::Row(FRESH_TECHNOLOGY), on(P, DeleteEndpoint, 204, 404)),
+        // Custom fields: seen with their parent, changed with its edit
+        // permission (a product's: Maintainer; a finding's: Writer).
+        a("GET",    "/api/v2/metadata/?id={meta},{qmeta}", none, F::No, Rule::List(P, Q)),
+        a("GET",    "/api/v2/metadata/{meta}/", none, F::No, on(P, View, 200, 404)),
+        Action { what: "of a product", ..a("POST", "/api/v2/metadata/", Json(|ids, c| json!({"name": format!("m{}", c.n), "value": "v", "product": ids.p})), F::No, on(P, EditProduct, 201, 403)) },
+        Action { what: "of a finding", ..a("POST", "/api/v2/metadata/", Json(|ids, c| json!({"name": format!("m{}", c.n), "value": "v", "finding": ids.f})), F::No, on(P, AddEditFinding, 201, 403)) },
+        a("PUT",    "/api/v2/metadata/{meta}/", Json(|ids, _| json!({"name": "env", "value": "put", "product": ids.p})), F::No, on(P, EditProduct, 200, 404)),
+        a("PATCH",  "/api/v2/metadata/{meta}/", Json(|_, _| json!({"value": "patched"})), F::No, on(P, EditProduct, 200, 404)),
+        a("DELETE", "/api/v2/metadata/{fresh}/", none, F::Row(FRESH_META), on(P, EditProduct, 204, 404)),
+        a("POST",   "/api/v2/metadata/batch/", Json(|ids, c| json!({"finding": ids.f, "metadata": [{"name": format!("b{}", c.n), "value": "v"}]})), F::No, on(P, AddEditFinding, 201, 403)),
+        a("PATCH",  "/api/v2/metadata/batch/", Json(|ids, _| json!({"product": ids.p, "metadata": [{"name": "env", "value": "batch"}]})), F::No, on(P, EditProduct, 200, 403)),
         // Imports: the target is resolved before any visibility, so 403.
         a("POST",   "/api/v2/import-scan/", Multipart(|ids, _| report_form("engagement", ids.e)), F::No, on(P, Import, 201, 403)),
         a("POST",   "/api/v2/reimport-scan/", Multipart(|ids, _| report_form("test", ids.rt)), F::No, on(P, Import, 201, 403)),
@@ -768,6 +887,38 @@ async fn note(conn: &mut Conn, finding: i64, author: i64, entry: &str) -> i64 {
     note.id
 }
 
+/// An endpoint of `product` and the status of `finding` on it.
+async fn endpoint_with_status(
+    conn: &mut Conn,
+    product: i64,
+    finding: i64,
+    host: &str,
+) -> (i64, i64) {
+    let endpoint = endpoints::insert(
+        conn,
+        &Endpoint {
+            host: Some(host.to_owned()),
+            product_id: Some(product),
+            ..Endpoint::default()
+        },
+    )
+    .await
+    .expect("endpoint")
+    .id;
+    let status = endpoint_statuses::insert(
+        conn,
+        &EndpointStatus {
+            endpoint_id: endpoint,
+            finding_id: finding,
+            ..EndpointStatus::default()
+        },
+    )
+    .await
+    .expect("endpoint status")
+    .id;
+    (endpoint, status)
+}
+
 /// Imports one finding into `engagement` as the superuser; the new test.
 async fn import(app: &Router, token: &str, engagement: i64) -> i64 {
     let form = report_form("engagement", engagement);
@@ -905,6 +1056,16 @@ async fn build_world(db: &Db) -> World {
     let qf = first_id(&mut conn, finding_of, qtest).await;
     let qti = first_id(&mut conn, import_of, qtest).await;
     let note_id = note(&mut conn, f, admin, "A note of P's finding").await;
+    let (ep, es) = endpoint_with_status(&mut conn, p, f, "p.example.com").await;
+    let (qep, qes) = endpoint_with_status(&mut conn, q, qf, "q.example.com").await;
+    let technology_sql = "INSERT INTO app_analysis (product_id, name, user_id, created) \
+         VALUES ($1, 'nginx', (SELECT MIN(id) FROM dojo_user), '2026-01-01 00:00:00+00:00') RETURNING id";
+    let tech = first_id(&mut conn, technology_sql, p).await;
+    let qtech = first_id(&mut conn, technology_sql, q).await;
+    let meta_sql =
+        "INSERT INTO dojo_meta (product_id, name, value) VALUES ($1, 'env', 'prod') RETURNING id";
+    let meta = first_id(&mut conn, meta_sql, p).await;
+    let qmeta = first_id(&mut conn, meta_sql, q).await;
     drop(conn);
     let ids = Ids {
         pt,
@@ -923,6 +1084,15 @@ async fn build_world(db: &Db) -> World {
         tt,
         note: note_id,
         m: members_fixture(db, pt, p, qt, q).await,
+        ep,
+        qep,
+        es,
+        qes,
+        tech,
+        qtech,
+        note_author: admin,
+        meta,
+        qmeta,
     };
 
     let mut subjects = Vec::new();
@@ -1062,6 +1232,15 @@ async fn fresh(world: &World, subject: &Subject, kind: Fresh, n: usize) -> i64 {
             0
         }
         Fresh::OwnNote => note(conn, ids.f, subject.user_id, &format!("Own note {n}")).await,
+        Fresh::Row(statements) => {
+            let mut id = 0;
+            for sql in statements {
+                let sql = fill(&sql.replace("{n}", &n.to_string()), ids, 0);
+                let rows: Vec<(i64,)> = bulk::fetch_all(conn, &sql, &[]).await.expect("fresh row");
+                id = rows.first().map(|r| r.0).expect("the fresh row's id");
+            }
+            id
+        }
         kind => fresh_member(conn, ids, kind, n).await,
     }
 }
@@ -1084,6 +1263,14 @@ fn fill(template: &str, ids: &Ids, fresh: i64) -> String {
         ("{qti}", ids.qti),
         ("{tt}", ids.tt),
         ("{note}", ids.note),
+        ("{ep}", ids.ep),
+        ("{qep}", ids.qep),
+        ("{es}", ids.es),
+        ("{qes}", ids.qes),
+        ("{tech}", ids.tech),
+        ("{qtech}", ids.qtech),
+        ("{meta}", ids.meta),
+        ("{qmeta}", ids.qmeta),
         ("{fresh}", fresh),
     ]
     .into_iter()

@@ -15,6 +15,7 @@
 
 mod build;
 pub mod components;
+pub mod config;
 pub mod describe;
 pub mod findings;
 pub mod members;

@@ -480,9 +480,14 @@ fn finding_status_actions() -> Vec<Op> {
 
 /// Every operation Dojo serves under `/api/v2/`, in path order.
 pub fn operations() -> Vec<Op> {
-    let mut ops: Vec<Op> = RESOURCES.iter().flat_map(Resource::operations).collect();
+    let mut ops: Vec<Op> = RESOURCES
+        .iter()
+        .chain(super::config::RESOURCES)
+        .flat_map(Resource::operations)
+        .collect();
     ops.extend(actions());
     ops.extend(super::members::operations());
+    ops.extend(super::config::actions());
     ops.sort_by(|a, b| (&a.path, a.method).cmp(&(&b.path, b.method)));
     ops
 }

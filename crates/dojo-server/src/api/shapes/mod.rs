@@ -3,12 +3,17 @@
 //! what a shape needs from other tables into its `*Extra` struct, and check that
 //! the ids a body references exist (see [`Reference`]) after `read`.
 
+pub mod configuration;
+pub mod endpoints;
 pub mod engagements;
+pub mod finding_templates;
 pub mod findings;
 pub mod members;
+pub mod metadata;
 pub mod notes;
 pub mod product_types;
 pub mod products;
+pub mod technologies;
 pub mod test_imports;
 pub mod test_types;
 pub mod tests;
@@ -63,6 +68,8 @@ pub enum RefKind {
     ApiScanConfiguration,
     Note,
     File,
+    Endpoint,
+    Finding,
 }
 
 /// An id a request body names, to be checked by the handler. Only supplied
