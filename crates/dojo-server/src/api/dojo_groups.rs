@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters};
 use crate::api::related;
-use crate::api::resource::with_prefetch;
+use crate::api::resource::{render_single, with_prefetch};
 use crate::api::shapes::members::{self as shape, GroupExtra};
 use crate::api::RequestFields;
 use crate::auth::Caller;
@@ -130,11 +130,7 @@ async fn render(conn: &mut Conn, rows: &[Group]) -> Result<Vec<Value>, ApiError>
 }
 
 async fn render_one(conn: &mut Conn, row: &Group) -> Result<Value, ApiError> {
-    let body = render(conn, std::slice::from_ref(row))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null);
-    Ok(with_prefetch(body))
+    render_single(conn, row, render).await.map(with_prefetch)
 }
 
 async fn list_groups(

@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::api::configuration::tag_filters;
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
-use crate::api::resource::{find_visible, with_prefetch, Visibility};
+use crate::api::resource::{find_visible, render_single, with_prefetch, Visibility};
 use crate::api::shapes::endpoints::{self as shape, EndpointExtra};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
@@ -175,11 +175,7 @@ async fn render(conn: &mut Conn, rows: &[Endpoint]) -> Result<Vec<Value>, ApiErr
 }
 
 async fn render_one(conn: &mut Conn, row: &Endpoint) -> Result<Value, ApiError> {
-    let body = render(conn, std::slice::from_ref(row))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null);
-    Ok(with_prefetch(body))
+    render_single(conn, row, render).await.map(with_prefetch)
 }
 
 async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Endpoint, ApiError> {

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
-use crate::api::resource::{find_visible, Visibility};
+use crate::api::resource::{find_visible, render_single, Visibility};
 use crate::api::shapes::engagements::{self as shape, EngagementExtra};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
@@ -179,10 +179,7 @@ async fn render(conn: &mut Conn, rows: &[Engagement]) -> Result<Vec<Value>, ApiE
 }
 
 async fn render_one(conn: &mut Conn, row: &Engagement) -> Result<Value, ApiError> {
-    Ok(render(conn, std::slice::from_ref(row))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null))
+    render_single(conn, row, render).await
 }
 
 /// The engagement if the caller may see it; 404 otherwise.

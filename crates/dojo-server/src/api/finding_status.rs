@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use crate::api::fields::{Fields, Mode, Null, UNBOUNDED};
 use crate::api::findings::{self, render};
 use crate::api::object_notes::attach_finding_note;
+use crate::api::resource::render_single;
 use crate::api::shapes::datetime_value;
 use crate::api::shapes::findings::{refuse_mitigated_edit, RequestResponse};
 use crate::api::shapes::notes::NewNote;
@@ -220,10 +221,7 @@ async fn verify_finding(
 }
 
 async fn render_one(conn: &mut Conn, finding: &Finding) -> Result<Value, ApiError> {
-    Ok(render(conn, std::slice::from_ref(finding))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null))
+    render_single(conn, finding, render).await
 }
 
 /// `GET duplicate/`: the other findings of the finding's duplicate cluster

@@ -16,7 +16,7 @@ use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::members::{self, Membership};
 use crate::api::references;
-use crate::api::resource::{find_visible, with_prefetch, Visibility};
+use crate::api::resource::{find_visible, render_single, with_prefetch, Visibility};
 use crate::api::shapes::product_types::{self as shape, ProductTypeExtra};
 use crate::api::RequestFields;
 use crate::auth::Caller;
@@ -94,11 +94,7 @@ async fn render(conn: &mut Conn, rows: &[ProductType]) -> Result<Vec<Value>, Api
 }
 
 async fn render_one(conn: &mut Conn, row: &ProductType) -> Result<Value, ApiError> {
-    let body = render(conn, std::slice::from_ref(row))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null);
-    Ok(with_prefetch(body))
+    render_single(conn, row, render).await.map(with_prefetch)
 }
 
 /// The product type if the caller may see it; 404 otherwise.

@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::members::{self, Membership};
-use crate::api::resource::{find_visible, with_prefetch, Visibility};
+use crate::api::resource::{find_visible, render_single, with_prefetch, Visibility};
 use crate::api::shapes::products::{self as shape, ProductExtra, ProductInput};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
@@ -179,11 +179,7 @@ async fn render(conn: &mut Conn, rows: &[Product]) -> Result<Vec<Value>, ApiErro
 }
 
 async fn render_one(conn: &mut Conn, row: &Product) -> Result<Value, ApiError> {
-    let body = render(conn, std::slice::from_ref(row))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null);
-    Ok(with_prefetch(body))
+    render_single(conn, row, render).await.map(with_prefetch)
 }
 
 /// The product if the caller may see it; 404 otherwise.

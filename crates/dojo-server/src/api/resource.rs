@@ -46,6 +46,19 @@ pub async fn find_visible<T: bulk::Row>(
     rows.into_iter().next().ok_or(ApiError::NoMatch(model))
 }
 
+/// One row rendered by the resource's page renderer, which loads related rows
+/// with one query per table whatever the number of rows.
+pub async fn render_single<T>(
+    conn: &mut Conn,
+    row: &T,
+    render: impl AsyncFnOnce(&mut Conn, &[T]) -> Result<Vec<Value>, ApiError>,
+) -> Result<Value, ApiError> {
+    Ok(render(conn, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null))
+}
+
 /// Adds the (empty) `prefetch` key that prefetching resources send on detail
 /// responses too (api.md §1.4).
 pub fn with_prefetch(mut body: Value) -> Value {

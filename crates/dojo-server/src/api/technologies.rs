@@ -20,7 +20,7 @@ use crate::api::configuration::tag_filters;
 use crate::api::endpoints::check_product;
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
-use crate::api::resource::{find_visible, with_prefetch, Visibility};
+use crate::api::resource::{find_visible, render_single, with_prefetch, Visibility};
 use crate::api::shapes::technologies::{self as shape, TechnologyExtra, TechnologyInput};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
@@ -104,11 +104,7 @@ async fn render(conn: &mut Conn, rows: &[AppAnalysis]) -> Result<Vec<Value>, Api
 }
 
 async fn render_one(conn: &mut Conn, row: &AppAnalysis) -> Result<Value, ApiError> {
-    let body = render(conn, std::slice::from_ref(row))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null);
-    Ok(body)
+    render_single(conn, row, render).await
 }
 
 async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<AppAnalysis, ApiError> {
