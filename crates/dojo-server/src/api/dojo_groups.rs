@@ -21,7 +21,7 @@ use crate::api::list::{self, Filters};
 use crate::api::related;
 use crate::api::resource::{render_single, with_prefetch};
 use crate::api::shapes::members::{self as shape, GroupExtra};
-use crate::api::RequestFields;
+use crate::api::{references, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -182,17 +182,12 @@ const DUPLICATE_NAME: &str = "dojo_ group with this name already exists.";
 
 /// DRF's unique check of `name`, before the insert or update.
 async fn check_name(conn: &mut Conn, row: &Group) -> Result<(), ApiError> {
-    let rows: Vec<(i64,)> = bulk::fetch_all(
-        conn,
-        "SELECT id FROM dojo_group WHERE name = $1 AND id <> $2",
-        &[row.name.clone().into(), row.id.into()],
-    )
-    .await?;
-    if rows.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::field("name", DUPLICATE_NAME))
+    if references::held_by_another(conn, "dojo_group", "name", row.name.clone().into(), row.id)
+        .await?
+    {
+        return Err(ApiError::field("name", DUPLICATE_NAME));
     }
+    Ok(())
 }
 
 fn duplicate_name(err: StorageError) -> ApiError {

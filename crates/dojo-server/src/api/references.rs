@@ -65,3 +65,22 @@ pub fn parent_id(body: &RequestFields, field: &str) -> Result<i64, ApiError> {
         .parse()
         .map_err(|_| ApiError::field(field, "Incorrect type. Expected pk value, received str."))
 }
+
+/// DRF's unique validator, run before a write: whether a row of `table` other
+/// than `id` already holds `value` in `column`. Callers name their table and
+/// column as literals; no request text reaches the SQL.
+pub async fn held_by_another(
+    conn: &mut Conn,
+    table: &str,
+    column: &str,
+    value: Param,
+    id: i64,
+) -> Result<bool, ApiError> {
+    let rows: Vec<(i64,)> = bulk::fetch_all(
+        conn,
+        &format!("SELECT id FROM {table} WHERE {column} = $1 AND id <> $2"),
+        &[value, id.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}

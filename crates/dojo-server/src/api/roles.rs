@@ -16,7 +16,7 @@ use crate::api::fields::Mode;
 use crate::api::list::{self, Filters};
 use crate::api::resource::with_prefetch;
 use crate::api::shapes::members as shape;
-use crate::api::RequestFields;
+use crate::api::{references, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -200,13 +200,7 @@ async fn check(conn: &mut Conn, row: &GlobalRole) -> Result<(), ApiError> {
         ("group", "group_id", row.group_id),
     ] {
         let Some(id) = id else { continue };
-        let taken: Vec<(i64,)> = bulk::fetch_all(
-            conn,
-            &format!("SELECT id FROM global_role WHERE {column} = $1 AND id <> $2"),
-            &[id.into(), row.id.into()],
-        )
-        .await?;
-        if !taken.is_empty() {
+        if references::held_by_another(conn, "global_role", column, id.into(), row.id).await? {
             return Err(ApiError::field(
                 field,
                 format!("global_ role with this {field} already exists."),

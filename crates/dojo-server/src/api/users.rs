@@ -23,7 +23,7 @@ use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
 use crate::api::resource::with_prefetch;
 use crate::api::shapes::users as shape;
-use crate::api::RequestFields;
+use crate::api::{references, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -195,17 +195,11 @@ async fn retrieve_user(
 const USERNAME_TAKEN: &str = "A user with that username already exists.";
 
 async fn check_username(conn: &mut Conn, row: &User) -> Result<(), ApiError> {
-    let taken: Vec<(i64,)> = bulk::fetch_all(
-        conn,
-        "SELECT id FROM dojo_user WHERE username = $1 AND id <> $2",
-        &[row.username.clone().into(), row.id.into()],
-    )
-    .await?;
-    if taken.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::field("username", USERNAME_TAKEN))
+    let username = row.username.clone().into();
+    if references::held_by_another(conn, "dojo_user", "username", username, row.id).await? {
+        return Err(ApiError::field("username", USERNAME_TAKEN));
     }
+    Ok(())
 }
 
 fn username_taken(err: StorageError) -> ApiError {
@@ -451,13 +445,15 @@ async fn check_contact(conn: &mut Conn, row: &UserContactInfo) -> Result<(), Api
             format!("Invalid pk \"{}\" - object does not exist.", row.user_id),
         ));
     };
-    let taken: Vec<(i64,)> = bulk::fetch_all(
+    if references::held_by_another(
         conn,
-        "SELECT id FROM user_contact_info WHERE user_id = $1 AND id <> $2",
-        &[row.user_id.into(), row.id.into()],
+        "user_contact_info",
+        "user_id",
+        row.user_id.into(),
+        row.id,
     )
-    .await?;
-    if !taken.is_empty() {
+    .await?
+    {
         return Err(ApiError::field("user", CONTACT_TAKEN));
     }
     if row.force_password_reset && user.password.is_empty() {
