@@ -43,7 +43,9 @@ run_against() {
     "$dojo" serve >"$work/$name.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    # Python, not curl: the venv's interpreter is the one tool this script needs.
+    "$venv/bin/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/health', timeout=1)" \
+      >/dev/null 2>&1 && break
     if ! kill -0 "$server_pid" 2>/dev/null; then cat "$work/$name.log"; return 1; fi
     sleep 0.1
   done
