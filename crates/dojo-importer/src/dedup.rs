@@ -132,9 +132,9 @@ struct EndpointOfFinding {
     port: Option<i64>,
 }
 
-/// A known false positive, for the history check.
+/// A finding of the product that false-positive history compares with.
 #[derive(sqlx::FromRow)]
-struct FalsePositive {
+struct Equal {
     id: i64,
     hash_code: Option<String>,
     unique_id_from_tool: Option<String>,
@@ -369,74 +369,122 @@ pub async fn deduplicate(
     Ok(marked)
 }
 
-/// Marks findings of `batch` false positive when an equal finding of the product
-/// already is one (workflows c.8; only when de-duplication is off).
-pub async fn false_positive_history(
+/// Findings of the product equal (by `algorithm`, as DefectDojo's false-positive
+/// history matches them) to some row of `rows`, restricted by `condition`.
+async fn equal_in_product(
     conn: &mut Conn,
     product_id: i64,
-    batch: &[DedupRow],
+    rows: &[&DedupRow],
     algorithm: DedupAlgorithm,
-) -> ImportResult<Vec<i64>> {
-    let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
+    condition: &str,
+) -> ImportResult<Vec<Equal>> {
     let fixed = [Param::from(product_id)];
-    let known: Vec<FalsePositive> = match algorithm {
+    let select = "SELECT id, hash_code, unique_id_from_tool, LOWER(title) AS title, severity \
+                  FROM finding WHERE product_id = $1";
+    let mut keys: Vec<String> = match algorithm {
+        DedupAlgorithm::Legacy => rows.iter().map(|r| r.title.to_lowercase()).collect(),
+        _ => rows
+            .iter()
+            .flat_map(|r| {
+                r.hash_code
+                    .iter()
+                    .chain(r.unique_id_from_tool.iter())
+                    .cloned()
+            })
+            .collect(),
+    };
+    keys.sort();
+    keys.dedup();
+    let found = match algorithm {
         DedupAlgorithm::Legacy => {
-            let titles: Vec<String> = batch.iter().map(|r| r.title.to_lowercase()).collect();
-            bulk::fetch_in(conn, &fixed, &titles, |list| {
-                format!(
-                    "SELECT id, hash_code, unique_id_from_tool, LOWER(title) AS title, severity FROM finding \
-                     WHERE product_id = $1 AND false_p = TRUE AND LOWER(title) IN ({list})"
-                )
+            bulk::fetch_in(conn, &fixed, &keys, |list| {
+                format!("{select} AND {condition} AND LOWER(title) IN ({list})")
             })
             .await?
         }
         _ => {
-            let mut keys: Vec<String> = batch
-                .iter()
-                .flat_map(|r| {
-                    r.hash_code
-                        .iter()
-                        .chain(r.unique_id_from_tool.iter())
-                        .cloned()
-                })
-                .collect();
-            keys.sort();
-            keys.dedup();
             bulk::fetch_in(conn, &fixed, &keys, |list| {
                 format!(
-                    "SELECT id, hash_code, unique_id_from_tool, LOWER(title) AS title, severity FROM finding \
-                     WHERE product_id = $1 AND false_p = TRUE \
+                    "{select} AND {condition} \
                      AND (hash_code IN ({list}) OR unique_id_from_tool IN ({list}))"
                 )
             })
             .await?
         }
     };
-    let mut hits: Vec<i64> = Vec::new();
-    for row in batch {
-        let equal = known.iter().any(|fp| {
-            let (hash, uid) = (&fp.hash_code, &fp.unique_id_from_tool);
-            fp.id != row.id
-                && !ids.contains(&fp.id)
-                && match algorithm {
-                    DedupAlgorithm::HashCode => hash.is_some() && *hash == row.hash_code,
-                    DedupAlgorithm::UniqueIdFromTool => {
-                        uid.is_some() && *uid == row.unique_id_from_tool
-                    }
-                    DedupAlgorithm::UniqueIdFromToolOrHashCode => {
-                        (hash.is_some() && *hash == row.hash_code)
-                            || (uid.is_some() && *uid == row.unique_id_from_tool)
-                    }
-                    DedupAlgorithm::Legacy => {
-                        fp.title == row.title.to_lowercase() && row.severity == fp.severity
-                    }
+    Ok(found)
+}
+
+/// Whether a stored finding is "equal" to a row under the test's algorithm
+/// (workflows c.8): same hash, same unique id, either, or (legacy) the same
+/// title ignoring case and the same severity. A finding is not equal to itself.
+fn is_equal(algorithm: DedupAlgorithm, other: &Equal, row: &DedupRow) -> bool {
+    let (hash, uid) = (&other.hash_code, &other.unique_id_from_tool);
+    other.id != row.id
+        && match algorithm {
+            DedupAlgorithm::HashCode => hash.is_some() && *hash == row.hash_code,
+            DedupAlgorithm::UniqueIdFromTool => uid.is_some() && *uid == row.unique_id_from_tool,
+            DedupAlgorithm::UniqueIdFromToolOrHashCode => {
+                (hash.is_some() && *hash == row.hash_code)
+                    || (uid.is_some() && *uid == row.unique_id_from_tool)
+            }
+            DedupAlgorithm::Legacy => {
+                other.title == row.title.to_lowercase() && row.severity == other.severity
+            }
+        }
+}
+
+/// Applies false-positive history (workflows c.8; only when de-duplication is
+/// off) to findings just written or saved: each row equal to a known false
+/// positive of the product becomes one. With `retroactive`, every active equal
+/// finding of a false-positive row becomes one too, so that one false positive
+/// makes all its equals false positives. Returns the ids marked.
+pub async fn false_positive_history(
+    conn: &mut Conn,
+    product_id: i64,
+    batch: &[DedupRow],
+    algorithm: DedupAlgorithm,
+    retroactive: bool,
+) -> ImportResult<Vec<i64>> {
+    let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
+    let all: Vec<&DedupRow> = batch.iter().collect();
+    let known = equal_in_product(conn, product_id, &all, algorithm, "false_p = TRUE").await?;
+    let mut marked: Vec<i64> = batch
+        .iter()
+        .filter(|row| {
+            !row.false_p
+                && known
+                    .iter()
+                    .any(|fp| !ids.contains(&fp.id) && is_equal(algorithm, fp, row))
+        })
+        .map(|row| row.id)
+        .collect();
+    if retroactive {
+        let false_positives: Vec<&DedupRow> = batch
+            .iter()
+            .filter(|row| row.false_p || marked.contains(&row.id))
+            .collect();
+        if !false_positives.is_empty() {
+            let open = equal_in_product(
+                conn,
+                product_id,
+                &false_positives,
+                algorithm,
+                "active = TRUE AND false_p = FALSE",
+            )
+            .await?;
+            for other in open {
+                if !marked.contains(&other.id)
+                    && false_positives
+                        .iter()
+                        .any(|row| is_equal(algorithm, &other, row))
+                {
+                    marked.push(other.id);
                 }
-        });
-        if equal {
-            hits.push(row.id);
+            }
         }
     }
-    let updates: Vec<(i64, Vec<Param>)> = hits
+    let updates: Vec<(i64, Vec<Param>)> = marked
         .iter()
         .map(|id| (*id, vec![true.into(), false.into(), false.into()]))
         .collect();
@@ -447,5 +495,59 @@ pub async fn false_positive_history(
         &updates,
     )
     .await?;
-    Ok(hits)
+    Ok(marked)
+}
+
+/// The flags a finding took when someone un-marked it false positive; its equal
+/// false positives take them too under retroactive history (workflows c.8).
+#[derive(Debug, Clone, Copy)]
+pub struct Unmarked {
+    pub active: bool,
+    pub verified: bool,
+    pub out_of_scope: bool,
+    pub is_mitigated: bool,
+}
+
+/// Un-marks the false positives of the product equal to `row` with the flags
+/// `row`'s finding now has. Returns the ids changed.
+pub async fn clear_false_positive_history(
+    conn: &mut Conn,
+    product_id: i64,
+    row: &DedupRow,
+    algorithm: DedupAlgorithm,
+    flags: Unmarked,
+) -> ImportResult<Vec<i64>> {
+    let equals = equal_in_product(conn, product_id, &[row], algorithm, "false_p = TRUE").await?;
+    let cleared: Vec<i64> = equals
+        .iter()
+        .filter(|other| is_equal(algorithm, other, row))
+        .map(|other| other.id)
+        .collect();
+    let updates: Vec<(i64, Vec<Param>)> = cleared
+        .iter()
+        .map(|id| {
+            let values = vec![
+                false.into(),
+                flags.active.into(),
+                flags.verified.into(),
+                flags.out_of_scope.into(),
+                flags.is_mitigated.into(),
+            ];
+            (*id, values)
+        })
+        .collect();
+    bulk::update_rows(
+        conn,
+        "finding",
+        &[
+            "false_p",
+            "active",
+            "verified",
+            "out_of_scope",
+            "is_mitigated",
+        ],
+        &updates,
+    )
+    .await?;
+    Ok(cleared)
 }

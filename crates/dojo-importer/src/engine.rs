@@ -374,7 +374,9 @@ pub(crate) async fn post_process(
         }
         done.duplicates = marked.len();
     } else if system.false_positive_history {
-        dedup::false_positive_history(conn, product_id, batch, info.dedup_algorithm).await?;
+        let retroactive = system.retroactive_false_positive_history;
+        dedup::false_positive_history(conn, product_id, batch, info.dedup_algorithm, retroactive)
+            .await?;
     }
     Ok(done)
 }

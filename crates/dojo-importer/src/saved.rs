@@ -5,7 +5,7 @@
 use dojo_domain::entities::{Endpoint, Finding};
 use dojo_parsers::ScanTypeInfo;
 use dojo_storage::bulk;
-use dojo_storage::Conn;
+use dojo_storage::{settings, Conn};
 
 use crate::dedup;
 use crate::engine::post_process;
@@ -71,4 +71,57 @@ pub async fn after_save(conn: &mut Conn, finding: &Finding) -> ImportResult<Vec<
     )
     .await?;
     Ok(done.deleted_files)
+}
+
+/// After someone un-marks `finding` false positive: under retroactive
+/// false-positive history (with de-duplication off), its equal false positives
+/// in the product take its new flags (workflows c.8). Returns the ids changed.
+pub async fn after_false_positive_cleared(
+    conn: &mut Conn,
+    finding: &Finding,
+) -> ImportResult<Vec<i64>> {
+    let system = settings::load(conn).await?;
+    let applies = system.false_positive_history
+        && system.retroactive_false_positive_history
+        && !system.enable_deduplication;
+    if !applies {
+        return Ok(Vec::new());
+    }
+    let info = settings_of_test(conn, finding.test_id).await?;
+    let batch = dedup::rows_by_id(conn, &[finding.id]).await?;
+    let Some(row) = batch.first() else {
+        return Ok(Vec::new());
+    };
+    let flags = dedup::Unmarked {
+        active: finding.active,
+        verified: finding.verified,
+        out_of_scope: finding.out_of_scope,
+        is_mitigated: finding.is_mitigated,
+    };
+    dedup::clear_false_positive_history(conn, finding.product_id, row, info.dedup_algorithm, flags)
+        .await
+}
+
+/// The ids of the product's endpoints for these URLs (created when missing),
+/// in the order given, each once.
+pub async fn endpoint_ids_for_urls(
+    conn: &mut Conn,
+    product_id: i64,
+    urls: &[String],
+) -> ImportResult<Vec<i64>> {
+    let parsed: Vec<dojo_parsers::Endpoint> = urls
+        .iter()
+        .map(|u| dojo_parsers::Endpoint::from_uri(u))
+        .collect();
+    let wanted: Vec<&dojo_parsers::Endpoint> = parsed.iter().collect();
+    let known = crate::write::endpoint_ids(conn, product_id, &wanted).await?;
+    let mut ids: Vec<i64> = Vec::new();
+    for endpoint in &parsed {
+        if let Some(id) = known.get(&crate::write::key_of_parsed(endpoint)) {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+    }
+    Ok(ids)
 }

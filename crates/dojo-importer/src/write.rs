@@ -197,7 +197,7 @@ type EndpointKey = (
     Option<String>,
 );
 
-fn key_of_parsed(e: &Endpoint) -> EndpointKey {
+pub(crate) fn key_of_parsed(e: &Endpoint) -> EndpointKey {
     (
         e.protocol.clone(),
         e.userinfo.clone(),

@@ -135,18 +135,9 @@ pub async fn update_finding(
         .check_simple_risk_acceptance(product.enable_simple_risk_acceptance)
         .map_err(ApiError::Fields)?;
     let risk_note = match input.risk_action {
-        Some(RiskAction::Accept) => {
-            row.risk_accepted = true;
-            row.active = false;
-            Some("has risk accepted this finding")
-        }
-        Some(RiskAction::Unaccept) => {
-            lifecycle::leave_risk_acceptances(&mut tx, row.id).await?;
-            if row.mitigated.is_none() && !row.false_p && !row.out_of_scope {
-                row.active = true;
-            }
-            row.risk_accepted = false;
-            Some("removed a risk exception from this finding")
+        Some(action) => {
+            let accept = action == RiskAction::Accept;
+            Some(lifecycle::simple_risk_change(&mut tx, &mut row, accept).await?)
         }
         None => None,
     };

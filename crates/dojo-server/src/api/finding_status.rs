@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::{BurpRawRequestResponse, Finding};
 use dojo_domain::ids::Id;
@@ -19,7 +19,6 @@ use serde_json::{json, Value};
 
 use crate::api::fields::{Fields, Mode, Null, UNBOUNDED};
 use crate::api::findings::{self, render};
-use crate::api::object_notes::attach_finding_note;
 use crate::api::resource::render_single;
 use crate::api::shapes::datetime_value;
 use crate::api::shapes::findings::{refuse_mitigated_edit, RequestResponse};
@@ -27,6 +26,7 @@ use crate::api::shapes::notes::NewNote;
 use crate::api::RequestFields;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::lifecycle::transitions::{self, Close, Dedupe};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -83,17 +83,9 @@ fn read_note(f: &mut Fields<'_>) -> NoteInput {
 }
 
 impl NoteInput {
-    /// Writes the note, if any; a note type that names nothing is a 400 even
-    /// without a note.
-    async fn attach(
-        &self,
-        conn: &mut Conn,
-        caller: &Caller,
-        finding_id: Id,
-    ) -> Result<(), ApiError> {
-        if let Some(note) = &self.note {
-            attach_finding_note(conn, caller, finding_id, note).await?;
-        } else if let Some(type_id) = self.note_type {
+    /// A note type that names nothing is a 400, even without a note.
+    async fn check_type(&self, conn: &mut Conn) -> Result<(), ApiError> {
+        if let (None, Some(type_id)) = (&self.note, self.note_type) {
             if repo::note_types::find(conn, type_id).await?.is_none() {
                 return Err(ApiError::field(
                     "note_type",
@@ -103,28 +95,6 @@ impl NoteInput {
         }
         Ok(())
     }
-}
-
-/// Saves a status change: the status hooks against the stored finding, then
-/// the row; de-duplication follows when `dedupe` (workflows c.1).
-async fn save_status(
-    conn: &mut Conn,
-    caller: &Caller,
-    before: &Finding,
-    mut row: Finding,
-    now: DateTime<Utc>,
-    dedupe: bool,
-) -> Result<Finding, ApiError> {
-    row.updated = now;
-    row.apply_status_hooks(Some(before), caller.user.id, now);
-    let saved = repo::findings::save(conn, &row).await?;
-    if dedupe {
-        let deleted = dojo_importer::saved::after_save(conn, &saved).await?;
-        if !deleted.is_empty() {
-            tracing::debug!(files = ?deleted, "uploaded files of deleted duplicates were not removed: no data folder");
-        }
-    }
-    Ok(repo::findings::get(conn, saved.id).await?)
 }
 
 /// `POST close/`: mitigated now by the caller, inactive, out of review, its
@@ -150,35 +120,16 @@ async fn close_finding(
     refuse_mitigated_edit((mitigated.is_some(), mitigated_by.is_some()))
         .map_err(ApiError::Fields)?;
 
-    let now = Utc::now();
-    let mut row = current.clone();
-    row.is_mitigated = is_mitigated;
-    row.mitigated = Some(now);
-    row.mitigated_by_id = Some(caller.user.id);
-    row.active = false;
-    row.false_p = false_p;
-    row.out_of_scope = out_of_scope;
-    row.duplicate = duplicate;
-    row.under_review = false;
-    row.review_requested_by_id = None;
-    row.last_reviewed = Some(now);
-    row.last_reviewed_by_id = Some(caller.user.id);
-    links::set(&mut tx, Link::FindingReviewers, row.id, &[]).await?;
-    bulk::execute(
-        &mut tx,
-        "UPDATE endpoint_status SET mitigated = $1, mitigated_time = $2, mitigated_by_id = $3, \
-         last_modified = $2 WHERE finding_id = $4",
-        &[
-            true.into(),
-            now.into(),
-            caller.user.id.into(),
-            row.id.into(),
-        ],
-    )
-    .await?;
-    crate::lifecycle::leave_risk_acceptances(&mut tx, row.id).await?;
-    note.attach(&mut tx, &caller, row.id).await?;
-    let saved = save_status(&mut tx, &caller, &current, row, now, true).await?;
+    note.check_type(&mut tx).await?;
+    let close = Close {
+        is_mitigated,
+        false_p,
+        out_of_scope,
+        duplicate,
+        note: note.note,
+        require_mandatory_notes: false,
+    };
+    let saved = transitions::close(&mut tx, &caller, &current, &close, Utc::now()).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "is_mitigated": saved.is_mitigated,
@@ -203,13 +154,9 @@ async fn verify_finding(
     let mut f = Fields::new(&body, Mode::Create);
     let note = read_note(&mut f);
     f.finish().map_err(ApiError::Fields)?;
-    let now = Utc::now();
-    let mut row = current.clone();
-    row.verified = true;
-    row.last_reviewed = Some(now);
-    row.last_reviewed_by_id = Some(caller.user.id);
-    note.attach(&mut tx, &caller, row.id).await?;
-    let saved = save_status(&mut tx, &caller, &current, row, now, true).await?;
+    note.check_type(&mut tx).await?;
+    let saved =
+        transitions::verify(&mut tx, &caller, &current, note.note.as_ref(), Utc::now()).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -263,7 +210,7 @@ async fn reset_duplicate(
     row.duplicate = false;
     row.duplicate_finding_id = None;
     row.active = true;
-    save_status(&mut tx, &caller, &current, row, Utc::now(), false).await?;
+    transitions::save(&mut tx, &caller, &current, row, Utc::now(), Dedupe::Skip).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -310,7 +257,7 @@ async fn set_original(
     promoted.duplicate_finding_id = None;
     promoted.active = old_original.active;
     promoted.is_mitigated = old_original.is_mitigated;
-    save_status(&mut tx, &caller, &chosen, promoted, now, false).await?;
+    transitions::save(&mut tx, &caller, &chosen, promoted, now, Dedupe::Skip).await?;
     let found_by = links::rights(&mut tx, Link::FindingFoundBy, old_original.id).await?;
     links::set(&mut tx, Link::FindingFoundBy, chosen.id, &found_by).await?;
     bulk::execute(
@@ -324,7 +271,7 @@ async fn set_original(
     demoted.duplicate_finding_id = Some(chosen.id);
     demoted.active = false;
     demoted.verified = false;
-    save_status(&mut tx, &caller, &old_original, demoted, now, false).await?;
+    transitions::save(&mut tx, &caller, &old_original, demoted, now, Dedupe::Skip).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

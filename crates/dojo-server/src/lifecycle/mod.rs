@@ -4,6 +4,8 @@
 
 pub mod risk_acceptance;
 pub mod scheduler;
+pub mod templates;
+pub mod transitions;
 
 use chrono::{DateTime, Utc};
 use dojo_domain::entities::{Finding, Note, User};
@@ -43,6 +45,28 @@ pub async fn leave_risk_acceptances(conn: &mut Conn, finding_id: Id) -> Result<(
     )
     .await?;
     Ok(())
+}
+
+/// Simple risk (un)acceptance on a finding about to be saved: accepting makes
+/// it inactive; unaccepting takes it out of every risk acceptance and makes it
+/// active again unless it is mitigated, a false positive or out of scope.
+/// Answers the note DefectDojo leaves for the change.
+pub async fn simple_risk_change(
+    conn: &mut Conn,
+    row: &mut Finding,
+    accept: bool,
+) -> Result<&'static str, ApiError> {
+    if accept {
+        row.risk_accepted = true;
+        row.active = false;
+        return Ok("has risk accepted this finding");
+    }
+    leave_risk_acceptances(conn, row.id).await?;
+    if row.mitigated.is_none() && !row.false_p && !row.out_of_scope {
+        row.active = true;
+    }
+    row.risk_accepted = false;
+    Ok("removed a risk exception from this finding")
 }
 
 /// The note DefectDojo leaves on a finding when someone changes its risk

@@ -29,4 +29,5 @@ mod startup;
 mod technologies;
 mod test_imports;
 mod tests;
+mod transitions;
 mod user_profile;

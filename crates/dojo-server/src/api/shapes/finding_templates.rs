@@ -23,7 +23,7 @@ pub struct TemplateInput {
 }
 
 /// The lines of a text list, without blanks.
-fn lines(text: Option<&str>) -> Vec<String> {
+pub fn lines(text: Option<&str>) -> Vec<String> {
     text.unwrap_or_default()
         .lines()
         .map(str::trim)
