@@ -58,17 +58,27 @@ async fn run(database: &str, shape: &Shape) {
     sizes.extend(std::iter::repeat_n(shape.per_product, shape.others));
     let total: i64 = sizes.iter().sum();
     let products = seed(&db, &sizes, admin.id).await;
-    // A server's steady state: statistics gathered and, on PostgreSQL, the
-    // visibility map set (autovacuum's work) so index-only scans stay so.
+    // A server's steady state: the rollup's deltas folded (the scheduler's
+    // half-minute job), statistics gathered and, on PostgreSQL, the visibility
+    // map set (autovacuum's work) so index-only scans stay so.
+    dojo_server::lifecycle::scheduler::compact_rollup(&db)
+        .await
+        .unwrap();
     {
         let mut conn = db.conn().await.unwrap();
-        let analyze = match conn.backend() {
-            dojo_storage::Backend::Postgres => "VACUUM ANALYZE finding",
-            dojo_storage::Backend::Sqlite => "ANALYZE",
+        let analyze: &[&str] = match conn.backend() {
+            dojo_storage::Backend::Postgres => &[
+                "VACUUM ANALYZE finding",
+                "VACUUM ANALYZE metrics_found",
+                "VACUUM ANALYZE metrics_mitigated",
+            ],
+            dojo_storage::Backend::Sqlite => &["ANALYZE"],
         };
-        dojo_storage::bulk::execute(&mut conn, analyze, &[])
-            .await
-            .unwrap();
+        for sql in analyze {
+            dojo_storage::bulk::execute(&mut conn, sql, &[])
+                .await
+                .unwrap();
+        }
     }
     let seeded = started.elapsed().as_secs_f64();
     {

@@ -1,6 +1,7 @@
 //! The periodic jobs `dojo serve` runs itself (DefectDojo runs them in Celery
 //! beat): risk acceptance expiry every three hours, on the hour (UTC), and
-//! once at start so a server that was down catches up. Every instance may run
+//! once at start so a server that was down catches up; the metrics rollup's
+//! fold every half minute. Every instance may run
 //! them; the jobs claim their rows so nothing is applied twice.
 
 use std::time::Duration;
@@ -15,6 +16,10 @@ const EXPIRY_EVERY_HOURS: u32 = 3;
 
 /// Runs the jobs until the task is dropped (the server stops).
 pub async fn run(db: Db) {
+    tokio::join!(run_expiry(db.clone()), run_rollup(db));
+}
+
+async fn run_expiry(db: Db) {
     loop {
         run_once(&db, Utc::now()).await;
         tokio::time::sleep(until_next_run(Utc::now())).await;
@@ -30,6 +35,28 @@ pub async fn run_once(db: &Db, now: DateTime<Utc>) {
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "risk acceptance expiry failed"),
     }
+}
+
+/// How often the metrics rollup's deltas are folded.
+const ROLLUP_EVERY: Duration = Duration::from_secs(30);
+
+/// Folds the metrics rollup's delta rows every half minute, so the portfolio
+/// metrics read a table of a few thousand rows (deltas are counted until then).
+async fn run_rollup(db: Db) {
+    loop {
+        if let Err(error) = compact_rollup(&db).await {
+            tracing::warn!(%error, "metrics rollup compaction failed");
+        }
+        tokio::time::sleep(ROLLUP_EVERY).await;
+    }
+}
+
+/// One fold of the metrics rollup, in its own transaction.
+pub async fn compact_rollup(db: &Db) -> Result<(), dojo_storage::StorageError> {
+    let mut tx = db.begin().await?;
+    dojo_storage::metrics::rollup::compact(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Time from `now` to the next hour divisible by three.

@@ -329,3 +329,108 @@ db_test!(metrics_match_the_hand_computed_answers, |db| {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 });
+
+/// The rollup-backed answer and the finding scans agree on `question`, for
+/// both verified filters and both periods.
+async fn rollup_agrees(db: &dojo_storage::Db, question: &Question<'_>, label: &str) {
+    let mut conn = db.conn().await.expect("connection");
+    for verified_only in [true, false] {
+        let q = Question {
+            verified_only,
+            ..question.clone()
+        };
+        for period in [Period::Week, Period::Month] {
+            let rolled = metrics::summary(&mut conn, &q, period)
+                .await
+                .expect("rollup");
+            let scanned = metrics::scan_summary(&mut conn, &q, period)
+                .await
+                .expect("scan");
+            assert_eq!(rolled, scanned, "{label}, verified only {verified_only}");
+        }
+    }
+}
+
+// The portfolio rollup equals the finding scans after every kind of change:
+// the hand-computed fixture, edits of status, severity and dates, a
+// duplicate, a delete, a product delete, before and after folding deltas.
+db_test!(the_portfolio_rollup_matches_the_finding_scans, |db| {
+    let app = App::new(&db).await;
+    let a = seed(&app, "A", PRODUCT_A).await;
+    seed(
+        &app,
+        "B",
+        &[(
+            "B1",
+            "High",
+            "2026-06-10",
+            true,
+            true,
+            Some("2026-06-20"),
+            false,
+            false,
+            Some("2026-06-15"),
+        )],
+    )
+    .await;
+    let superuser = Access {
+        user_id: app.user.id,
+        superuser: true,
+        global_role: None,
+    };
+    let mut question = Question {
+        scope: Scope::Visible,
+        access: &superuser,
+        verified_only: true,
+        start: day("2026-01-01"),
+        end: day("2026-12-31"),
+        today: day("2026-06-30"),
+    };
+    let fold = || dojo_server::lifecycle::scheduler::compact_rollup(&db);
+    rollup_agrees(&db, &question, "seeded").await;
+    fold().await.expect("fold");
+    rollup_agrees(&db, &question, "folded").await;
+
+    let mut conn = db.conn().await.expect("connection");
+    let closed_at = day("2026-06-25")
+        .and_hms_opt(8, 0, 0)
+        .expect("time")
+        .and_utc();
+    let edits: [(&str, Vec<Param>); 7] = [
+        ("UPDATE finding SET severity = 'Critical' WHERE title = 'F1'", vec![]),
+        ("UPDATE finding SET date = $1 WHERE title = 'F2'", vec![Param::Date(Some(day("2026-03-03")))]),
+        (
+            "UPDATE finding SET active = FALSE, is_mitigated = TRUE, mitigated = $1 WHERE title = 'F3'",
+            vec![Param::Instant(Some(closed_at))],
+        ),
+        ("UPDATE finding SET duplicate = TRUE, active = FALSE WHERE title = 'F4'", vec![]),
+        ("UPDATE finding SET risk_accepted = TRUE, active = FALSE WHERE title = 'F5'", vec![]),
+        ("UPDATE finding SET sla_expiration_date = NULL WHERE title = 'B1'", vec![]),
+        ("DELETE FROM finding WHERE title = 'F6'", vec![]),
+    ];
+    for (sql, params) in edits {
+        bulk::execute(&mut conn, sql, &params).await.expect(sql);
+    }
+    drop(conn);
+    rollup_agrees(&db, &question, "edited").await;
+    fold().await.expect("fold");
+    rollup_agrees(&db, &question, "edited and folded").await;
+
+    let (status, body) = send(
+        &app,
+        &app.token,
+        "DELETE",
+        &format!("/api/v2/products/{a}/"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    rollup_agrees(&db, &question, "product deleted").await;
+    question.start = day("2026-06-01");
+    rollup_agrees(&db, &question, "narrow range").await;
+    let mut conn = db.conn().await.expect("connection");
+    let left: Vec<(i64,)> = bulk::fetch_all(&mut conn, "SELECT COUNT(*) FROM finding", &[])
+        .await
+        .expect("count");
+    assert_eq!(left, vec![(1,)], "B1 alone is left");
+});
