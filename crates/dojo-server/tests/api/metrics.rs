@@ -8,7 +8,7 @@ use dojo_domain::Role;
 use dojo_storage::authz::Access;
 use dojo_storage::bulk::{self, Param};
 use dojo_storage::db_test;
-use dojo_storage::metrics::{self, Period, Question, Scope, SeverityCounts};
+use dojo_storage::metrics::{self, rollup, Period, Question, Scope, SeverityCounts};
 
 use crate::import::*;
 
@@ -335,6 +335,47 @@ db_test!(metrics_match_the_hand_computed_answers, |db| {
 async fn rollup_agrees(db: &dojo_storage::Db, question: &Question<'_>, label: &str) {
     let mut conn = db.conn().await.expect("connection");
     for verified_only in [true, false] {
+        let verified = if verified_only {
+            " AND verified = TRUE"
+        } else {
+            ""
+        };
+        let mut expected: Vec<(i64, String, i64)> = bulk::fetch_all(
+            &mut conn,
+            &format!(
+                "SELECT product_id, severity, COUNT(*) FROM finding \
+                 WHERE duplicate = FALSE AND active = TRUE{verified} GROUP BY product_id, severity"
+            ),
+            &[],
+        )
+        .await
+        .expect("counts");
+        expected.sort();
+        let rolled = rollup::open_by_product(&mut conn, question.access, None, verified_only)
+            .await
+            .expect("open by product");
+        let mut got: Vec<(i64, String, i64)> = Vec::new();
+        for product in rolled {
+            let counts = product.open;
+            for (severity, count) in [
+                ("Critical", counts.critical),
+                ("High", counts.high),
+                ("Medium", counts.medium),
+                ("Low", counts.low),
+                ("Info", counts.info),
+            ] {
+                if count != 0 {
+                    got.push((product.product_id, severity.to_owned(), count));
+                }
+            }
+        }
+        got.sort();
+        assert_eq!(
+            got, expected,
+            "{label}: open by product, verified only {verified_only}"
+        );
+    }
+    for verified_only in [true, false] {
         let q = Question {
             verified_only,
             ..question.clone()
@@ -434,3 +475,64 @@ db_test!(the_portfolio_rollup_matches_the_finding_scans, |db| {
         .expect("count");
     assert_eq!(left, vec![(1,)], "B1 alone is left");
 });
+
+db_test!(
+    the_riskiest_products_rank_by_critical_then_high_and_respect_visibility,
+    |db| {
+        let app = App::new(&db).await;
+        let row = |title: &'static str, severity: &'static str| -> Row {
+            (
+                title,
+                severity,
+                "2026-06-01",
+                true,
+                true,
+                None,
+                false,
+                false,
+                None,
+            )
+        };
+        let a = seed(
+            &app,
+            "A",
+            &[row("a1", "High"), row("a2", "High"), row("a3", "Low")],
+        )
+        .await;
+        let b = seed(&app, "B", &[row("b1", "Critical")]).await;
+        let c = seed(
+            &app,
+            "C",
+            &[row("c1", "High"), row("c2", "High"), row("c3", "Medium")],
+        )
+        .await;
+        seed(&app, "D", &[row("d1", "Info")]).await;
+        let superuser = Access {
+            user_id: app.user.id,
+            superuser: true,
+            global_role: None,
+        };
+        let mut conn = db.conn().await.expect("connection");
+        let ranked = rollup::riskiest_products(&mut conn, &superuser, false, 10)
+            .await
+            .expect("ranking");
+        let order: Vec<i64> = ranked.iter().map(|p| p.product_id).collect();
+        assert_eq!(order, vec![b, c, a], "Info-only D is not listed");
+        assert_eq!(ranked[1].open, counts(0, 2, 1, 0, 0));
+        drop(conn);
+
+        member(&app, "member", a, Role::Reader).await;
+        let mut conn = db.conn().await.expect("connection");
+        let user = dojo_storage::repo::users::find_by_username(&mut conn, "member")
+            .await
+            .expect("lookup")
+            .expect("member");
+        let access = Access::of(&mut conn, &user).await.expect("access");
+        let ranked = rollup::riskiest_products(&mut conn, &access, false, 10)
+            .await
+            .expect("ranking");
+        assert_eq!(ranked.len(), 1);
+        assert_eq!(ranked[0].product_id, a);
+        assert_eq!(ranked[0].open, counts(0, 2, 0, 1, 0));
+    }
+);

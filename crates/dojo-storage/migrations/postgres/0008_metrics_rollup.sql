@@ -31,6 +31,18 @@ CREATE TABLE metrics_mitigated (
 CREATE INDEX metrics_mitigated_day ON metrics_mitigated (day);
 CREATE INDEX metrics_mitigated_deltas ON metrics_mitigated (state) WHERE state = 0;
 
+-- Open (active) non-duplicate findings per product and severity: the
+-- portfolio's "top products" and product lists.
+CREATE TABLE metrics_product_open (
+    product_id BIGINT NOT NULL,
+    severity TEXT NOT NULL,
+    open BIGINT NOT NULL,
+    open_verified BIGINT NOT NULL,
+    state SMALLINT NOT NULL DEFAULT 0
+);
+CREATE INDEX metrics_product_open_product ON metrics_product_open (product_id);
+CREATE INDEX metrics_product_open_deltas ON metrics_product_open (state) WHERE state = 0;
+
 -- Appends the rows of one finding version with `sign` +1 (it now counts) or
 -- -1 (it no longer counts).
 CREATE FUNCTION metrics_rollup_add(f finding, sign INTEGER) RETURNS void AS $$
@@ -45,6 +57,10 @@ BEGIN
             sign * (CASE WHEN f.risk_accepted THEN 1 ELSE 0 END),
             sign * (CASE WHEN f.active THEN 1 ELSE 0 END),
             sign * (CASE WHEN f.active AND f.verified THEN 1 ELSE 0 END));
+    IF f.active THEN
+        INSERT INTO metrics_product_open (product_id, severity, open, open_verified)
+        VALUES (f.product_id, f.severity, sign, sign * (CASE WHEN f.verified THEN 1 ELSE 0 END));
+    END IF;
     IF f.is_mitigated AND f.mitigated IS NOT NULL THEN
         mitigated_day := CAST((f.mitigated AT TIME ZONE 'UTC') AS DATE);
         INSERT INTO metrics_mitigated (day, severity, closed, days, within_sla, late)
@@ -63,10 +79,10 @@ BEGIN
         PERFORM metrics_rollup_add(NEW, 1);
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM metrics_rollup_add(OLD, -1);
-    ELSIF (OLD.date, OLD.severity, OLD.sla_expiration_date, OLD.duplicate, OLD.risk_accepted,
+    ELSIF (OLD.product_id, OLD.date, OLD.severity, OLD.sla_expiration_date, OLD.duplicate, OLD.risk_accepted,
            OLD.active, OLD.verified, OLD.is_mitigated, OLD.mitigated)
           IS DISTINCT FROM
-          (NEW.date, NEW.severity, NEW.sla_expiration_date, NEW.duplicate, NEW.risk_accepted,
+          (NEW.product_id, NEW.date, NEW.severity, NEW.sla_expiration_date, NEW.duplicate, NEW.risk_accepted,
            NEW.active, NEW.verified, NEW.is_mitigated, NEW.mitigated) THEN
         PERFORM metrics_rollup_add(OLD, -1);
         PERFORM metrics_rollup_add(NEW, 1);
@@ -95,3 +111,6 @@ SELECT CAST((mitigated AT TIME ZONE 'UTC') AS DATE), severity, COUNT(*),
                 THEN 1 ELSE 0 END), 1
 FROM finding WHERE duplicate = FALSE AND is_mitigated = TRUE AND mitigated IS NOT NULL
 GROUP BY 1, 2;
+INSERT INTO metrics_product_open (product_id, severity, open, open_verified, state)
+SELECT product_id, severity, COUNT(*), SUM(CASE WHEN verified THEN 1 ELSE 0 END), 1
+FROM finding WHERE duplicate = FALSE AND active = TRUE GROUP BY product_id, severity;

@@ -31,6 +31,18 @@ CREATE TABLE metrics_mitigated (
 CREATE INDEX metrics_mitigated_day ON metrics_mitigated (day);
 CREATE INDEX metrics_mitigated_deltas ON metrics_mitigated (state) WHERE state = 0;
 
+-- Open (active) non-duplicate findings per product and severity: the
+-- portfolio's "top products" and product lists.
+CREATE TABLE metrics_product_open (
+    product_id BIGINT NOT NULL,
+    severity TEXT NOT NULL,
+    open BIGINT NOT NULL,
+    open_verified BIGINT NOT NULL,
+    state SMALLINT NOT NULL DEFAULT 0
+);
+CREATE INDEX metrics_product_open_product ON metrics_product_open (product_id);
+CREATE INDEX metrics_product_open_deltas ON metrics_product_open (state) WHERE state = 0;
+
 CREATE TRIGGER finding_metrics_insert AFTER INSERT ON finding
 WHEN NEW.duplicate = 0
 BEGIN
@@ -43,6 +55,9 @@ BEGIN
            NEW.sla_expiration_date IS NOT NULL AND date(NEW.mitigated) <= NEW.sla_expiration_date,
            NEW.sla_expiration_date IS NOT NULL AND date(NEW.mitigated) > NEW.sla_expiration_date
     WHERE NEW.is_mitigated = 1 AND NEW.mitigated IS NOT NULL;
+    INSERT INTO metrics_product_open (product_id, severity, open, open_verified)
+    SELECT NEW.product_id, NEW.severity, 1, NEW.verified
+    WHERE NEW.active = 1;
 END;
 
 CREATE TRIGGER finding_metrics_delete AFTER DELETE ON finding
@@ -57,13 +72,16 @@ BEGIN
            -(OLD.sla_expiration_date IS NOT NULL AND date(OLD.mitigated) <= OLD.sla_expiration_date),
            -(OLD.sla_expiration_date IS NOT NULL AND date(OLD.mitigated) > OLD.sla_expiration_date)
     WHERE OLD.is_mitigated = 1 AND OLD.mitigated IS NOT NULL;
+    INSERT INTO metrics_product_open (product_id, severity, open, open_verified)
+    SELECT OLD.product_id, OLD.severity, -1, -OLD.verified
+    WHERE OLD.active = 1;
 END;
 
 -- An update is the delete of the old row and the insert of the new one, when
 -- anything the rollup counts changed.
 CREATE TRIGGER finding_metrics_update_old AFTER UPDATE ON finding
 WHEN OLD.duplicate = 0 AND (
-    OLD.date IS NOT NEW.date OR OLD.severity IS NOT NEW.severity
+    OLD.product_id IS NOT NEW.product_id OR OLD.date IS NOT NEW.date OR OLD.severity IS NOT NEW.severity
     OR OLD.sla_expiration_date IS NOT NEW.sla_expiration_date OR OLD.duplicate IS NOT NEW.duplicate
     OR OLD.risk_accepted IS NOT NEW.risk_accepted OR OLD.active IS NOT NEW.active
     OR OLD.verified IS NOT NEW.verified OR OLD.is_mitigated IS NOT NEW.is_mitigated
@@ -78,11 +96,14 @@ BEGIN
            -(OLD.sla_expiration_date IS NOT NULL AND date(OLD.mitigated) <= OLD.sla_expiration_date),
            -(OLD.sla_expiration_date IS NOT NULL AND date(OLD.mitigated) > OLD.sla_expiration_date)
     WHERE OLD.is_mitigated = 1 AND OLD.mitigated IS NOT NULL;
+    INSERT INTO metrics_product_open (product_id, severity, open, open_verified)
+    SELECT OLD.product_id, OLD.severity, -1, -OLD.verified
+    WHERE OLD.active = 1;
 END;
 
 CREATE TRIGGER finding_metrics_update_new AFTER UPDATE ON finding
 WHEN NEW.duplicate = 0 AND (
-    OLD.date IS NOT NEW.date OR OLD.severity IS NOT NEW.severity
+    OLD.product_id IS NOT NEW.product_id OR OLD.date IS NOT NEW.date OR OLD.severity IS NOT NEW.severity
     OR OLD.sla_expiration_date IS NOT NEW.sla_expiration_date OR OLD.duplicate IS NOT NEW.duplicate
     OR OLD.risk_accepted IS NOT NEW.risk_accepted OR OLD.active IS NOT NEW.active
     OR OLD.verified IS NOT NEW.verified OR OLD.is_mitigated IS NOT NEW.is_mitigated
@@ -97,6 +118,9 @@ BEGIN
            NEW.sla_expiration_date IS NOT NULL AND date(NEW.mitigated) <= NEW.sla_expiration_date,
            NEW.sla_expiration_date IS NOT NULL AND date(NEW.mitigated) > NEW.sla_expiration_date
     WHERE NEW.is_mitigated = 1 AND NEW.mitigated IS NOT NULL;
+    INSERT INTO metrics_product_open (product_id, severity, open, open_verified)
+    SELECT NEW.product_id, NEW.severity, 1, NEW.verified
+    WHERE NEW.active = 1;
 END;
 
 -- The findings already stored.
@@ -110,3 +134,6 @@ SELECT date(mitigated), severity, COUNT(*), SUM(julianday(date(mitigated)) - jul
        SUM(sla_expiration_date IS NOT NULL AND date(mitigated) > sla_expiration_date), 1
 FROM finding WHERE duplicate = 0 AND is_mitigated = 1 AND mitigated IS NOT NULL
 GROUP BY date(mitigated), severity;
+INSERT INTO metrics_product_open (product_id, severity, open, open_verified, state)
+SELECT product_id, severity, COUNT(*), SUM(verified), 1
+FROM finding WHERE duplicate = 0 AND active = 1 GROUP BY product_id, severity;
