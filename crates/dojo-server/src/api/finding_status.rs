@@ -113,18 +113,31 @@ async fn save_status(
     before: &Finding,
     mut row: Finding,
     now: DateTime<Utc>,
-    dedupe: bool,
+    dedupe: Option<&mut Vec<String>>,
 ) -> Result<Finding, ApiError> {
     row.updated = now;
     row.apply_status_hooks(Some(before), caller.user.id, now);
     let saved = repo::findings::save(conn, &row).await?;
-    if dedupe {
-        let deleted = dojo_importer::saved::after_save(conn, &saved).await?;
-        if !deleted.is_empty() {
-            tracing::debug!(files = ?deleted, "uploaded files of deleted duplicates were not removed: no data folder");
-        }
+    // De-duplication may delete excess duplicates: their stored files are
+    // the caller's to remove once the transaction has committed.
+    if let Some(deleted_files) = dedupe {
+        deleted_files.extend(dojo_importer::saved::after_save(conn, &saved).await?);
     }
     Ok(repo::findings::get(conn, saved.id).await?)
+}
+
+/// [`save_status`] with de-duplication: the saved finding, and the stored
+/// files of excess duplicates it deleted (to remove after the commit).
+async fn save_deduplicated(
+    conn: &mut Conn,
+    caller: &Caller,
+    before: &Finding,
+    row: Finding,
+    now: DateTime<Utc>,
+) -> Result<(Finding, Vec<String>), ApiError> {
+    let mut deleted_files = Vec::new();
+    let saved = save_status(conn, caller, before, row, now, Some(&mut deleted_files)).await?;
+    Ok((saved, deleted_files))
 }
 
 /// `POST close/`: mitigated now by the caller, inactive, out of review, its
@@ -178,8 +191,9 @@ async fn close_finding(
     .await?;
     crate::lifecycle::leave_risk_acceptances(&mut tx, row.id).await?;
     note.attach(&mut tx, &caller, row.id).await?;
-    let saved = save_status(&mut tx, &caller, &current, row, now, true).await?;
+    let (saved, deleted_files) = save_deduplicated(&mut tx, &caller, &current, row, now).await?;
     tx.commit().await?;
+    state.files.remove(&deleted_files).await;
     Ok(Json(json!({
         "is_mitigated": saved.is_mitigated,
         "mitigated": saved.mitigated.as_ref().map_or(Value::Null, datetime_value),
@@ -209,9 +223,10 @@ async fn verify_finding(
     row.last_reviewed = Some(now);
     row.last_reviewed_by_id = Some(caller.user.id);
     note.attach(&mut tx, &caller, row.id).await?;
-    let saved = save_status(&mut tx, &caller, &current, row, now, true).await?;
+    let (saved, deleted_files) = save_deduplicated(&mut tx, &caller, &current, row, now).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
+    state.files.remove(&deleted_files).await;
     Ok(Json(body))
 }
 
@@ -263,7 +278,7 @@ async fn reset_duplicate(
     row.duplicate = false;
     row.duplicate_finding_id = None;
     row.active = true;
-    save_status(&mut tx, &caller, &current, row, Utc::now(), false).await?;
+    save_status(&mut tx, &caller, &current, row, Utc::now(), None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -310,7 +325,7 @@ async fn set_original(
     promoted.duplicate_finding_id = None;
     promoted.active = old_original.active;
     promoted.is_mitigated = old_original.is_mitigated;
-    save_status(&mut tx, &caller, &chosen, promoted, now, false).await?;
+    save_status(&mut tx, &caller, &chosen, promoted, now, None).await?;
     let found_by = links::rights(&mut tx, Link::FindingFoundBy, old_original.id).await?;
     links::set(&mut tx, Link::FindingFoundBy, chosen.id, &found_by).await?;
     bulk::execute(
@@ -324,7 +339,7 @@ async fn set_original(
     demoted.duplicate_finding_id = Some(chosen.id);
     demoted.active = false;
     demoted.verified = false;
-    save_status(&mut tx, &caller, &old_original, demoted, now, false).await?;
+    save_status(&mut tx, &caller, &old_original, demoted, now, None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
