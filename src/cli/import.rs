@@ -219,6 +219,10 @@ pub async fn run(args: ImportArgs, reimport: bool) -> anyhow::Result<ExitCode> {
     }
     db.close().await;
     let outcome = result.map_err(describe)?;
+    // Excess duplicates the import deleted take their uploaded files along.
+    dojo_server::files::FileStore::new(args.db.files_dir())
+        .remove(&outcome.deleted_files)
+        .await;
     if args.json {
         let body = serde_json::json!({
             "test_id": outcome.test_id,

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use dojo_server::files::FileStore;
 use dojo_server::secret::ServerSecret;
 use dojo_server::web::SessionConfig;
 use dojo_server::{accounts, AppState};
@@ -57,6 +58,10 @@ pub struct DbArgs {
     /// Largest number of database connections this process opens.
     #[arg(long, env = "DOJO_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub max_connections: u32,
+    /// Folder of uploaded files and risk acceptance proofs (default: `uploads` in
+    /// the data folder); servers sharing a PostgreSQL database must share it too.
+    #[arg(long, env = "DOJO_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
 }
 
 impl DbArgs {
@@ -86,6 +91,25 @@ impl DbArgs {
         Ok(())
     }
 
+    /// Where uploaded files are kept.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("uploads"))
+    }
+
+    /// Creates the files folder if needed and checks that it takes writes.
+    pub fn prepare_files_dir(&self) -> anyhow::Result<PathBuf> {
+        let dir = self.files_dir();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create files folder {}", dir.display()))?;
+        let probe = dir.join(format!(".write-test-{}", std::process::id()));
+        std::fs::write(&probe, b"")
+            .with_context(|| format!("files folder {} is not writable", dir.display()))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(dir)
+    }
+
     /// The secret that API token keys derive from.
     pub fn secret(&self, explicit: Option<&str>) -> anyhow::Result<ServerSecret> {
         ServerSecret::load(explicit, &self.data_dir).map_err(anyhow::Error::msg)
@@ -107,6 +131,31 @@ pub struct ServeArgs {
     pub secret_key: Option<String>,
     #[command(flatten)]
     pub sessions: SessionArgs,
+    #[command(flatten)]
+    pub uploads: UploadArgs,
+}
+
+/// What may be uploaded (files of findings, tests and engagements; proofs).
+#[derive(Debug, Clone, Args)]
+pub struct UploadArgs {
+    /// Allowed extensions of uploaded files, comma-separated (DefectDojo's
+    /// DD_FILE_UPLOAD_TYPES; default: its list).
+    #[arg(long, env = "DOJO_FILE_UPLOAD_TYPES", value_delimiter = ',')]
+    pub file_upload_types: Option<Vec<String>>,
+    /// Largest uploaded file, in MB.
+    #[arg(long, env = "DOJO_FILE_UPLOAD_MAX_SIZE", default_value_t = 100)]
+    pub file_upload_max_size: u64,
+}
+
+impl UploadArgs {
+    pub fn store(&self, dir: PathBuf) -> FileStore {
+        let store = FileStore::new(dir)
+            .with_max_bytes(self.file_upload_max_size.saturating_mul(1024 * 1024));
+        match &self.file_upload_types {
+            Some(types) => store.with_allowed_types(types),
+            None => store,
+        }
+    }
 }
 
 /// Browser sessions (sign-in to the web pages, session authentication of the API).
@@ -175,6 +224,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     args.db.prepare_data_dir()?;
+    let files = args.uploads.store(args.db.prepare_files_dir()?);
     let secret = args.db.secret(args.secret_key.as_deref())?;
     let sessions = args.sessions.config()?;
     let db = args.db.open().await?;
@@ -196,6 +246,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         startup_ms = started.elapsed().as_millis() as u64,
         "ready"
     );
-    dojo_server::serve(listener, AppState::new(db, secret).with_sessions(sessions)).await?;
+    let state = AppState::new(db, secret)
+        .with_sessions(sessions)
+        .with_files(files);
+    dojo_server::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,7 @@ use dojo_storage::{Backend, Db};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
+use crate::files::FileStore;
 use crate::secret::ServerSecret;
 use crate::web::SessionConfig;
 
@@ -23,16 +24,24 @@ pub struct AppState {
     pub secret: ServerSecret,
     /// Browser sessions and sign-in: lifetimes, cookie flags, the rate limit, the clock.
     pub sessions: Arc<SessionConfig>,
+    /// Uploaded files and risk acceptance proofs on disk.
+    pub files: FileStore,
 }
 
 impl AppState {
-    /// A state with the default session settings.
+    /// A state with the default session settings and a file store in
+    /// `./dojo-data/uploads` (`dojo serve`'s default; see [`AppState::with_files`]).
     pub fn new(db: Db, secret: ServerSecret) -> Self {
         AppState {
             db,
             secret,
             sessions: Arc::new(SessionConfig::default()),
+            files: FileStore::new("dojo-data/uploads"),
         }
+    }
+
+    pub fn with_files(self, files: FileStore) -> Self {
+        AppState { files, ..self }
     }
 
     pub fn with_sessions(self, sessions: SessionConfig) -> Self {

@@ -5,6 +5,7 @@ pub mod api;
 mod app;
 pub mod auth;
 pub mod error;
+pub mod files;
 pub mod lifecycle;
 pub mod secret;
 pub mod web;

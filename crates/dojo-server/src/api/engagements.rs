@@ -18,9 +18,10 @@ use serde_json::{json, Value};
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
+use crate::api::parent::Parent;
 use crate::api::resource::{find_visible, render_single, Visibility};
 use crate::api::shapes::engagements::{self as shape, EngagementExtra};
-use crate::api::{references, related, RequestFields};
+use crate::api::{object_files, references, related, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -163,15 +164,14 @@ pub(crate) async fn render(conn: &mut Conn, rows: &[Engagement]) -> Result<Vec<V
     )
     .await?;
     let mut notes = related::notes_of(conn, "engagement_notes", "engagement_id", &ids).await?;
+    let mut files = object_files::nested(conn, Parent::Engagement, &ids).await?;
     Ok(rows
         .iter()
         .map(|row| {
             let extra = EngagementExtra {
                 tags: tag_names.remove(&row.id).unwrap_or_default(),
                 notes: notes.remove(&row.id).unwrap_or_default(),
-                // Files are attached through `engagements/{id}/files/`, which
-                // Dojo does not serve yet, so there are none to list.
-                files: Vec::new(),
+                files: files.remove(&row.id).unwrap_or_default(),
                 risk_acceptance: risk_acceptances.remove(&row.id).unwrap_or_default(),
             };
             shape::json(row, &extra)
@@ -304,6 +304,7 @@ async fn delete_engagement(
         return Err(ApiError::denied());
     }
     drop(conn);
-    cascade::delete_engagement(&state.db, row.id).await?;
+    let deleted = cascade::delete_engagement(&state.db, row.id).await?;
+    state.files.remove(&deleted.files).await;
     Ok(StatusCode::NO_CONTENT)
 }

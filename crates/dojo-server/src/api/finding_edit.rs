@@ -104,7 +104,7 @@ pub async fn create_finding(
     let saved = repo::findings::get(&mut tx, saved.id).await?;
     let body = created_body(&mut tx, &saved).await?;
     tx.commit().await?;
-    log_deleted_files(&deleted_files);
+    state.files.remove(&deleted_files).await;
     Ok((StatusCode::CREATED, Json(body)))
 }
 
@@ -170,7 +170,7 @@ pub async fn update_finding(
         .pop()
         .unwrap_or(Value::Null);
     tx.commit().await?;
-    log_deleted_files(&deleted_files);
+    state.files.remove(&deleted_files).await;
     Ok(Json(body))
 }
 
@@ -305,13 +305,4 @@ async fn created_body(conn: &mut Conn, saved: &Finding) -> Result<Value, ApiErro
         .pop()
         .unwrap_or_default();
     Ok(shape::create_json(saved, &extra))
-}
-
-fn log_deleted_files(files: &[String]) {
-    if !files.is_empty() {
-        tracing::debug!(
-            ?files,
-            "uploaded files of deleted duplicates were not removed: no data folder"
-        );
-    }
 }

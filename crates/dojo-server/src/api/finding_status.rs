@@ -131,6 +131,7 @@ async fn close_finding(
     };
     let saved = transitions::close(&mut tx, &caller, &current, &close, Utc::now()).await?;
     tx.commit().await?;
+    state.files.remove(&saved.deleted_files).await;
     Ok(Json(json!({
         "is_mitigated": saved.is_mitigated,
         "mitigated": saved.mitigated.as_ref().map_or(Value::Null, datetime_value),
@@ -159,6 +160,7 @@ async fn verify_finding(
         transitions::verify(&mut tx, &caller, &current, note.note.as_ref(), Utc::now()).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
+    state.files.remove(&saved.deleted_files).await;
     Ok(Json(body))
 }
 

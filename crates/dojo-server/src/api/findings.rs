@@ -395,7 +395,8 @@ async fn delete_finding(
     let mut conn = state.db.conn().await?;
     let finding = permitted(&mut conn, &caller, &id, Permission::FindingDelete).await?;
     drop(conn);
-    cascade::delete_finding(&state.db, finding.id).await?;
+    let deleted = cascade::delete_finding(&state.db, finding.id).await?;
+    state.files.remove(&deleted.files).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

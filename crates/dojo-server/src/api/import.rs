@@ -70,7 +70,7 @@ async fn run(
         Kind::Reimport => dojo_importer::reimport_scan(&state.db, &actor, accepted.request).await?,
     };
     log(kind, &scan_type, &outcome, started);
-    remove_deleted_files(&outcome);
+    state.files.remove(&outcome.deleted_files).await;
 
     let mut body = accepted.echo;
     if kind == Kind::Import {
@@ -136,16 +136,4 @@ fn log(kind: Kind, scan_type: &str, outcome: &ImportOutcome, started: Instant) {
         elapsed_ms,
         "scan imported"
     );
-}
-
-/// Files of findings deleted as excess duplicates. The server keeps no uploaded
-/// files of its own yet (there is no data folder in its state), so there is nothing
-/// on disk to remove; the names are logged for the operator.
-fn remove_deleted_files(outcome: &ImportOutcome) {
-    if !outcome.deleted_files.is_empty() {
-        tracing::debug!(
-            files = ?outcome.deleted_files,
-            "uploaded files of deleted duplicates were not removed: no data folder"
-        );
-    }
 }

@@ -22,8 +22,10 @@ pub mod metadata;
 pub mod metrics;
 pub mod note_types;
 pub mod notes;
+pub mod object_files;
 pub mod object_notes;
 pub mod openapi;
+pub mod parent;
 pub mod prefetch;
 pub mod product_types;
 pub mod products;
@@ -68,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         .merge(test_types::routes())
         .merge(test_imports::routes())
         .merge(object_notes::routes())
+        .merge(object_files::routes())
         .merge(finding_actions::routes())
         .merge(finding_status::routes())
         .merge(notes::routes())

@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use dojo_domain::entities::{Engagement, Finding, Note, NoteType, Test};
+use dojo_domain::entities::{Note, NoteType};
 use dojo_storage::bulk;
 use dojo_storage::links::{self, Link};
 use dojo_storage::{repo, Conn};
 use serde_json::{json, Value};
 
-use crate::api::resource::{find_visible, Visibility};
+use crate::api::parent::Parent;
 use crate::api::shapes::notes as shape;
 use crate::api::{related, risk_acceptances, RequestFields};
 use crate::auth::Caller;
@@ -47,28 +47,15 @@ impl Owner {
 
     /// The object's id if the caller may see it.
     async fn visible(self, conn: &mut Conn, caller: &Caller, id: &str) -> Result<i64, ApiError> {
-        Ok(match self {
-            Owner::Finding => {
-                let scope = Visibility::Product("f.product_id");
-                let row: Finding =
-                    find_visible(conn, caller, "finding f", "f", scope, id, "Finding").await?;
-                row.id
+        let parent = match self {
+            Owner::Finding => Parent::Finding,
+            Owner::Engagement => Parent::Engagement,
+            Owner::Test => Parent::Test,
+            Owner::RiskAcceptance => {
+                return Ok(risk_acceptances::visible(conn, caller, id).await?.id)
             }
-            Owner::Engagement => {
-                let scope = Visibility::Product("e.product_id");
-                let row: Engagement =
-                    find_visible(conn, caller, "engagement e", "e", scope, id, "Engagement")
-                        .await?;
-                row.id
-            }
-            Owner::Test => {
-                let scope = Visibility::Product("e.product_id");
-                let from = "test t JOIN engagement e ON e.id = t.engagement_id";
-                let row: Test = find_visible(conn, caller, from, "t", scope, id, "Test").await?;
-                row.id
-            }
-            Owner::RiskAcceptance => risk_acceptances::visible(conn, caller, id).await?.id,
-        })
+        };
+        Ok(parent.visible(conn, caller, id).await?.0)
     }
 }
 

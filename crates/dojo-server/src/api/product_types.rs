@@ -235,6 +235,7 @@ async fn delete_product_type(
         return Err(ApiError::denied());
     }
     drop(conn);
-    cascade::delete_product_type(&state.db, row.id).await?;
+    let deleted = cascade::delete_product_type(&state.db, row.id).await?;
+    state.files.remove(&deleted.files).await;
     Ok(StatusCode::NO_CONTENT)
 }

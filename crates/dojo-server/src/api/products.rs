@@ -360,6 +360,7 @@ async fn delete_product(
         return Err(ApiError::denied());
     }
     drop(conn);
-    cascade::delete_product(&state.db, row.id).await?;
+    let deleted = cascade::delete_product(&state.db, row.id).await?;
+    state.files.remove(&deleted.files).await;
     Ok(StatusCode::NO_CONTENT)
 }

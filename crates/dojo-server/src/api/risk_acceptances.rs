@@ -211,6 +211,7 @@ pub async fn render(conn: &mut Conn, rows: &[RiskAcceptance]) -> Result<Vec<Valu
                 proof_url: row
                     .path
                     .as_ref()
+                    .filter(|p| !p.is_empty())
                     .map(|_| format!("/api/v2/risk_acceptance/{}/download_proof/", row.id)),
             };
             shape::json(row, &extra)
@@ -428,24 +429,34 @@ async fn delete_risk_acceptance(
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.db.begin().await?;
     let row = visible(&mut tx, &caller, &id).await?;
-    lifecycle::delete(&mut tx, &caller.user, &row, Utc::now()).await?;
+    let proof = lifecycle::delete(&mut tx, &caller.user, &row, Utc::now()).await?;
     tx.commit().await?;
+    state
+        .files
+        .remove(&proof.into_iter().collect::<Vec<_>>())
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The proof file. The API cannot upload one (DefectDojo's `path` is read
-/// only) and Dojo keeps no uploaded files yet, so every risk acceptance
-/// answers DefectDojo's "no proof" 404.
+/// The proof file, as a download named after its stored name (DefectDojo's
+/// `filename()`); DefectDojo's "no proof" 404 when there is none. The API
+/// cannot upload one (`path` is read only): the web pages attach it
+/// (`lifecycle::risk_acceptance::attach_proof`).
 async fn download_proof(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let mut conn = state.db.conn().await?;
-    visible(&mut conn, &caller, &id).await?;
-    Ok((
-        StatusCode::NOT_FOUND,
-        Json(json!({ "error": "Proof has not provided to this risk acceptance..." })),
-    )
-        .into_response())
+    let row = visible(&mut conn, &caller, &id).await?;
+    drop(conn);
+    let Some(stored) = row.path.filter(|p| !p.is_empty()) else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "Proof has not provided to this risk acceptance..." })),
+        )
+            .into_response());
+    };
+    let name = stored.rsplit('/').next().unwrap_or(&stored).to_owned();
+    Ok(crate::files::attachment(&state.files, &stored, &name).await?)
 }

@@ -18,10 +18,11 @@ use serde_json::Value;
 
 use crate::api::fields::Mode;
 use crate::api::list::{self, Filters, QueryParams};
+use crate::api::parent::Parent;
 use crate::api::prefetch::{self, link, own, Target};
 use crate::api::resource::{find_visible, render_single, with_prefetch, Visibility};
 use crate::api::shapes::tests::{self as shape, TestExtra};
-use crate::api::{references, related, RequestFields};
+use crate::api::{object_files, references, related, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::AppState;
@@ -183,6 +184,7 @@ async fn extras(conn: &mut Conn, rows: &[Test]) -> Result<Vec<TestExtra>, ApiErr
             .push((group, None));
     }
     let mut notes = related::notes_of(conn, "test_notes", "test_id", &ids).await?;
+    let mut files = object_files::nested(conn, Parent::Test, &ids).await?;
     Ok(rows
         .iter()
         .map(|row| {
@@ -195,8 +197,7 @@ async fn extras(conn: &mut Conn, rows: &[Test]) -> Result<Vec<TestExtra>, ApiErr
                 deduplication_algorithm,
                 hash_code_fields,
                 notes: notes.remove(&row.id).unwrap_or_default(),
-                // Files come through `tests/{id}/files/`, not served yet: none exist.
-                files: Vec::new(),
+                files: files.remove(&row.id).unwrap_or_default(),
             }
         })
         .collect())
@@ -326,6 +327,7 @@ async fn delete_test(
         return Err(ApiError::denied());
     }
     drop(conn);
-    cascade::delete_test(&state.db, row.id).await?;
+    let deleted = cascade::delete_test(&state.db, row.id).await?;
+    state.files.remove(&deleted.files).await;
     Ok(StatusCode::NO_CONTENT)
 }

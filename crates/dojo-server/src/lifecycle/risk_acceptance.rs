@@ -2,8 +2,10 @@
 //! `Risk_Acceptance` of one engagement holds findings that are inactive and
 //! risk accepted until it is deleted, they are removed, or it expires.
 //!
-//! Every function runs inside the caller's transaction. None de-duplicates:
-//! DefectDojo saves these changes without it.
+//! Every function runs inside the caller's transaction, except
+//! [`attach_proof`], which must keep or remove a file once its own
+//! transaction has ended. None de-duplicates: DefectDojo saves these changes
+//! without it.
 
 use chrono::{DateTime, Days, NaiveTime, Utc};
 use dojo_domain::entities::{Finding, RiskAcceptance, User};
@@ -14,6 +16,7 @@ use dojo_storage::{repo, settings, Conn, Db};
 
 use super::{add_finding_note, save_status, set_endpoint_risk};
 use crate::error::ApiError;
+use crate::files::{FileStore, StagedFile};
 
 /// `risk_acceptance_form_default_days` when the setting is empty, as DefectDojo
 /// falls back to.
@@ -98,13 +101,14 @@ pub async fn remove_finding(
 }
 
 /// Deletes a risk acceptance after removing each of its findings (which
-/// reactivates them), with its notes.
+/// reactivates them), with its notes. Answers the stored proof file, for the
+/// caller to remove from the file store once the transaction has committed.
 pub async fn delete(
     conn: &mut Conn,
     actor: &User,
     ra: &RiskAcceptance,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<Option<String>, ApiError> {
     for finding in accepted_findings(conn, ra.id).await? {
         remove_finding(conn, actor, ra, &finding, now).await?;
     }
@@ -114,7 +118,32 @@ pub async fn delete(
         format!("DELETE FROM notes WHERE id IN ({list})")
     })
     .await?;
-    Ok(())
+    Ok(ra.path.clone())
+}
+
+/// Makes `proof` (staged in the store with [`crate::files::Category::RiskProof`])
+/// the proof of risk acceptance `ra_id`: recorded in its own transaction,
+/// then kept; an earlier proof is removed from the store. If recording fails,
+/// the staged file is removed. The caller has checked the permission
+/// (`Risk_Acceptance` on the product); DefectDojo's API has `path` read-only,
+/// so this serves the web pages.
+pub async fn attach_proof(
+    db: &Db,
+    files: &FileStore,
+    ra_id: Id,
+    proof: StagedFile,
+) -> Result<RiskAcceptance, ApiError> {
+    let mut tx = db.begin().await?;
+    let current = repo::risk_acceptances::get(&mut tx, ra_id).await?;
+    let mut row = current.clone();
+    row.path = Some(proof.stored_name().to_owned());
+    let saved = repo::risk_acceptances::update(&mut tx, &row).await?;
+    tx.commit().await?;
+    proof.keep();
+    if let Some(old) = current.path.filter(|old| Some(old) != saved.path.as_ref()) {
+        files.remove(&[old]).await;
+    }
+    Ok(saved)
 }
 
 /// What an expiry changed.

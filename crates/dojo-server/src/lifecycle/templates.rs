@@ -10,7 +10,7 @@ use dojo_storage::bulk::{self, Param};
 use dojo_storage::tags::{self, Tagged};
 use dojo_storage::{repo, Conn};
 
-use super::transitions;
+use super::transitions::{self, Saved};
 use crate::api::object_notes::attach_finding_note;
 use crate::api::shapes::finding_templates::{self as template_shape, lines};
 use crate::api::shapes::notes::NewNote;
@@ -105,14 +105,14 @@ async fn endpoint_urls(conn: &mut Conn, finding_id: i64) -> Result<Vec<String>, 
 /// template has them; the template's vulnerability ids are added and its
 /// endpoint URLs become endpoints of the finding; the template's note text
 /// becomes a note. The template is marked used now; the finding is saved as
-/// an edit (SLA recomputed, de-duplication after).
+/// an edit (SLA recomputed, de-duplication after; see [`Saved`]).
 pub async fn apply(
     conn: &mut Conn,
     caller: &Caller,
     finding: &Finding,
     template: &FindingTemplate,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require_template_rights(caller)?;
     transitions::require(conn, caller, finding, Permission::FindingEdit).await?;
     let mut row = finding.clone();
@@ -197,11 +197,11 @@ pub async fn apply(
     repo::finding_templates::update(conn, &used).await?;
 
     let stored = repo::findings::get(conn, row.id).await?;
-    let deleted = dojo_importer::saved::after_save(conn, &stored).await?;
-    if !deleted.is_empty() {
-        tracing::debug!(files = ?deleted, "stored files of trimmed duplicates");
-    }
-    Ok(repo::findings::get(conn, row.id).await?)
+    let deleted_files = dojo_importer::saved::after_save(conn, &stored).await?;
+    Ok(Saved {
+        finding: repo::findings::get(conn, row.id).await?,
+        deleted_files,
+    })
 }
 
 fn copy_if_set(target: &mut Option<String>, source: &Option<String>) {

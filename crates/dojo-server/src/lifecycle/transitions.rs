@@ -4,6 +4,8 @@
 //! and when, and refuses what DefectDojo refuses with a message that names it.
 //! The caller owns the transaction.
 
+use std::ops::{Deref, DerefMut};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use dojo_domain::authz::Permission;
 use dojo_domain::entities::Finding;
@@ -24,6 +26,38 @@ use crate::error::ApiError;
 pub enum Dedupe {
     Run,
     Skip,
+}
+
+/// A finding a transition saved, with the stored files of excess duplicates
+/// its de-duplication deleted: the caller removes those once the transaction
+/// has committed (`FileStore::remove`). Reads as the finding itself.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    pub finding: Finding,
+    pub deleted_files: Vec<String>,
+}
+
+impl Saved {
+    fn without_files(finding: Finding) -> Self {
+        Saved {
+            finding,
+            deleted_files: Vec::new(),
+        }
+    }
+}
+
+impl Deref for Saved {
+    type Target = Finding;
+
+    fn deref(&self) -> &Finding {
+        &self.finding
+    }
+}
+
+impl DerefMut for Saved {
+    fn deref_mut(&mut self) -> &mut Finding {
+        &mut self.finding
+    }
 }
 
 /// 403 unless the caller holds `permission` on the finding's product.
@@ -54,17 +88,19 @@ pub async fn save(
     mut row: Finding,
     now: DateTime<Utc>,
     dedupe: Dedupe,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     row.updated = now;
     row.apply_status_hooks(Some(before), caller.user.id, now);
     let saved = repo::findings::save(conn, &row).await?;
-    if dedupe == Dedupe::Run {
-        let deleted = dojo_importer::saved::after_save(conn, &saved).await?;
-        if !deleted.is_empty() {
-            tracing::debug!(files = ?deleted, "stored files of trimmed duplicates");
-        }
-    }
-    Ok(repo::findings::get(conn, saved.id).await?)
+    let deleted_files = if dedupe == Dedupe::Run {
+        dojo_importer::saved::after_save(conn, &saved).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Saved {
+        finding: repo::findings::get(conn, saved.id).await?,
+        deleted_files,
+    })
 }
 
 /// What a close sets besides the mitigation itself (the close form's flags).
@@ -102,7 +138,7 @@ pub async fn close(
     current: &Finding,
     close: &Close,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     if let Some(note) = &close.note {
         attach_finding_note(conn, caller, current.id, note).await?;
@@ -169,7 +205,7 @@ pub async fn verify(
     current: &Finding,
     note: Option<&NewNote>,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     if let Some(note) = note {
         attach_finding_note(conn, caller, current.id, note).await?;
@@ -189,7 +225,7 @@ pub async fn reopen(
     caller: &Caller,
     current: &Finding,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     if current.duplicate {
         return Err(ApiError::field(
@@ -225,7 +261,7 @@ pub async fn mark_false_positive(
     caller: &Caller,
     current: &Finding,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     if current.false_p {
         return Err(ApiError::field(
@@ -246,7 +282,7 @@ pub async fn unmark_false_positive(
     caller: &Caller,
     current: &Finding,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     if !current.false_p {
         return Err(ApiError::field(
@@ -262,11 +298,11 @@ pub async fn unmark_false_positive(
     // of the save that follows finds none left to copy back.
     let saved = save(conn, caller, current, row, now, Dedupe::Skip).await?;
     dojo_importer::saved::after_false_positive_cleared(conn, &saved).await?;
-    let deleted = dojo_importer::saved::after_save(conn, &saved).await?;
-    if !deleted.is_empty() {
-        tracing::debug!(files = ?deleted, "stored files of trimmed duplicates");
-    }
-    Ok(repo::findings::get(conn, saved.id).await?)
+    let deleted_files = dojo_importer::saved::after_save(conn, &saved).await?;
+    Ok(Saved {
+        finding: repo::findings::get(conn, saved.id).await?,
+        deleted_files,
+    })
 }
 
 /// Marks the finding out of scope (inactive, unverified, mitigated), or takes
@@ -277,7 +313,7 @@ pub async fn set_out_of_scope(
     current: &Finding,
     out_of_scope: bool,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     if current.out_of_scope == out_of_scope {
         let state = if out_of_scope { "already" } else { "not" };
@@ -306,7 +342,7 @@ pub async fn request_review(
     reviewers: &[Id],
     entry: &str,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingView).await?;
     if reviewers.is_empty() {
         return Err(ApiError::field("reviewers", "This field is required."));
@@ -374,7 +410,7 @@ pub async fn clear_review(
     outcome: ReviewOutcome,
     entry: &str,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     let reviewers = links::rights(conn, Link::FindingReviewers, current.id).await?;
     let requester = current.review_requested_by_id == Some(caller.user.id);
@@ -415,7 +451,7 @@ pub async fn accept_risk(
     caller: &Caller,
     current: &Finding,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     let product = repo::products::get(conn, current.product_id).await?;
     if !product.enable_simple_risk_acceptance {
@@ -441,7 +477,7 @@ pub async fn unaccept_risk(
     caller: &Caller,
     current: &Finding,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     if !current.risk_accepted {
         return Err(ApiError::field(
@@ -462,7 +498,7 @@ async fn finish_risk_change(
     accept: bool,
     what: &str,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     let saved = save(conn, caller, current, row, now, Dedupe::Skip).await?;
     super::set_endpoint_risk(conn, &[saved.id], accept, now).await?;
     super::add_finding_note(conn, &caller.user, saved.id, what, now).await?;
@@ -475,13 +511,15 @@ pub async fn touch(
     caller: &Caller,
     current: &Finding,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     let mut row = current.clone();
     row.last_reviewed = Some(now);
     row.last_reviewed_by_id = Some(caller.user.id);
     row.updated = now;
-    Ok(repo::findings::save(conn, &row).await?)
+    Ok(Saved::without_files(
+        repo::findings::save(conn, &row).await?,
+    ))
 }
 
 /// Sets (or clears) the planned remediation date.
@@ -491,12 +529,14 @@ pub async fn set_planned_remediation_date(
     current: &Finding,
     date: Option<NaiveDate>,
     now: DateTime<Utc>,
-) -> Result<Finding, ApiError> {
+) -> Result<Saved, ApiError> {
     require(conn, caller, current, Permission::FindingEdit).await?;
     let mut row = current.clone();
     row.planned_remediation_date = date;
     row.updated = now;
-    Ok(repo::findings::save(conn, &row).await?)
+    Ok(Saved::without_files(
+        repo::findings::save(conn, &row).await?,
+    ))
 }
 
 /// Ends a review: not under review, no requester, no reviewers.

@@ -7,6 +7,7 @@ mod configuration;
 mod delete_preview;
 mod endpoints;
 mod engagements;
+mod files;
 mod finding_actions;
 mod finding_edit;
 mod finding_status;

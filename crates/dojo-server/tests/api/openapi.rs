@@ -719,6 +719,24 @@ db_test!(openapi_components_match_real_responses, |db| {
     ))
     .await;
     assert_exact_shape(&schema, "RiskAcceptanceToNotes", &ra_notes);
+    for (collection, name) in [
+        ("findings", "FindingToFiles"),
+        ("engagements", "EngagementToFiles"),
+        ("tests", "TestToFiles"),
+    ] {
+        let path = format!("/api/v2/{collection}/{}/files/", ids[collection]);
+        let form = crate::support::Form::new()
+            .text("title", &format!("Schema {collection}"))
+            .file("file", "schema.txt", b"schema");
+        let (status, created) = app.send(&path, form).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_exact_shape(&schema, "File", &created);
+        let files = get(path).await;
+        assert_exact_shape(&schema, name, &files);
+        assert_exact_shape(&schema, "File", &files["files"][0]);
+    }
+    let engagement = get(format!("/api/v2/engagements/{}/", ids["engagements"])).await;
+    assert_exact_shape(&schema, "File", &engagement["files"][0]);
     let tags = get(format!("/api/v2/findings/{finding}/tags/")).await;
     assert_exact_shape(&schema, "Tag", &tags);
     let import = get(format!("/api/v2/test_imports/{}/", ids["test_imports"])).await;

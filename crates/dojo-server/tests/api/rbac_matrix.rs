@@ -414,6 +414,10 @@ struct Ids {
     /// A risk acceptance of P's engagement (holding no finding) and of Q's.
     ra: i64,
     qra: i64,
+    /// Files uploaded to P's finding, test and engagement.
+    ffile: i64,
+    tfile: i64,
+    efile: i64,
 }
 
 /// One case: its number (for unique names) and its fresh object, if any.
@@ -575,6 +579,13 @@ fn new_finding(ids: &Ids, title: &str) -> Value {
     })
 }
 
+/// A file upload titled `title`.
+fn file_form(title: String) -> Form {
+    Form::new()
+        .text("title", &title)
+        .file("file", "evidence.txt", b"matrix evidence")
+}
+
 fn report_form(target: &str, id: i64) -> Form {
     Form::new()
         .text("scan_type", "Generic Findings Import")
@@ -623,6 +634,11 @@ fn actions() -> Vec<Action> {
         a("GET",    "/api/v2/engagements/{e}/delete_preview/", none, F::No, on(P, View, 200, 404)),
         a("GET",    "/api/v2/engagements/{e}/notes/", none, F::No, on(P, View, 200, 404)),
         a("POST",   "/api/v2/engagements/{e}/notes/", Json(|_, c| json!({"entry": format!("Engagement note {}", c.n)})), F::No, on(P, AddNote, 201, 404)),
+        // Files: seen with the object, added with its edit permission.
+        a("GET",    "/api/v2/engagements/{e}/files/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/engagements/{e}/files/", Multipart(|_, c| file_form(format!("Engagement file {}", c.n))), F::No, on(P, AddEditEngagement, 201, 404)),
+        a("GET",    "/api/v2/engagements/{e}/files/download/{efile}/", none, F::No, on(P, View, 200, 404)),
+        a("GET",    "/access_file/{efile}/{e}/Engagement", none, F::No, on(P, View, 200, 404)),
         // Tests.
         a("GET",    "/api/v2/tests/?id={t},{qtest}", none, F::No, Rule::List(P, Q)),
         a("GET",    "/api/v2/tests/{t}/", none, F::No, on(P, View, 200, 404)),
@@ -633,6 +649,10 @@ fn actions() -> Vec<Action> {
         a("GET",    "/api/v2/tests/{t}/delete_preview/", none, F::No, on(P, View, 200, 404)),
         a("GET",    "/api/v2/tests/{t}/notes/", none, F::No, on(P, View, 200, 404)),
         a("POST",   "/api/v2/tests/{t}/notes/", Json(|_, c| json!({"entry": format!("Test note {}", c.n)})), F::No, on(P, AddNote, 201, 404)),
+        a("GET",    "/api/v2/tests/{t}/files/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/tests/{t}/files/", Multipart(|_, c| file_form(format!("Test file {}", c.n))), F::No, on(P, EditTest, 201, 404)),
+        a("GET",    "/api/v2/tests/{t}/files/download/{tfile}/", none, F::No, on(P, View, 200, 404)),
+        a("GET",    "/access_file/{tfile}/{t}/Test", none, F::No, on(P, View, 200, 404)),
         // Findings. A create's parent test is checked on the unfiltered table: 403, not 404.
         a("GET",    "/api/v2/findings/?id={f},{qf}", none, F::No, Rule::List(P, Q)),
         a("GET",    "/api/v2/findings/{f}/", none, F::No, on(P, View, 200, 404)),
@@ -656,6 +676,10 @@ fn actions() -> Vec<Action> {
         Action { what: "own note", ..a("PATCH", "/api/v2/findings/{f}/remove_note/", Json(|_, c| json!({"note_id": c.fresh})), F::OwnNote, on(P, AddEditFinding, 204, 404)) },
         a("GET",    "/api/v2/findings/{f}/notes/", none, F::No, on(P, View, 200, 404)),
         a("POST",   "/api/v2/findings/{f}/notes/", Json(|_, c| json!({"entry": format!("Finding note {}", c.n)})), F::No, on(P, AddNote, 201, 404)),
+        a("GET",    "/api/v2/findings/{f}/files/", none, F::No, on(P, View, 200, 404)),
+        a("POST",   "/api/v2/findings/{f}/files/", Multipart(|_, c| file_form(format!("Finding file {}", c.n))), F::No, on(P, AddEditFinding, 201, 404)),
+        a("GET",    "/api/v2/findings/{f}/files/download/{ffile}/", none, F::No, on(P, View, 200, 404)),
+        a("GET",    "/access_file/{ffile}/{f}/Finding", none, F::No, on(P, View, 200, 404)),
         // Import records.
         a("GET",    "/api/v2/test_imports/?id={ti},{qti}", none, F::No, Rule::List(P, Q)),
         a("GET",    "/api/v2/test_imports/{ti}/", none, F::No, on(P, View, 200, 404)),
@@ -742,7 +766,7 @@ fn actions() -> Vec<Action> {
         a("DELETE", "/api/v2/risk_acceptance/{fresh}/", none, F::Row(FRESH_RISK_ACCEPTANCE), Rule::Holding { scope: P, cap: RiskAcceptance, ok: 204 }),
         a("GET",    "/api/v2/risk_acceptance/{ra}/notes/", none, F::No, Rule::Holding { scope: P, cap: RiskAcceptance, ok: 200 }),
         a("POST",   "/api/v2/risk_acceptance/{ra}/notes/", Json(|_, c| json!({"entry": format!("Acceptance note {}", c.n)})), F::No, Rule::Holding { scope: P, cap: RiskAcceptance, ok: 201 }),
-        // No proof can be uploaded: "no proof" (404) for whoever may see it.
+        // The fixture's acceptance has no proof: "no proof" (404) for whoever may see it.
         a("GET",    "/api/v2/risk_acceptance/{ra}/download_proof/", none, F::No, Rule::Holding { scope: P, cap: RiskAcceptance, ok: 404 }),
         a("POST",   "/api/v2/engagements/{e}/accept_risks/", Json(|_, c| json!([{"vulnerability_id": format!("CVE-NONE-{}", c.n), "justification": "j", "accepted_by": "me"}])), F::No, on(P, RiskAcceptance, 201, 404)),
         a("POST",   "/api/v2/tests/{t}/accept_risks/", Json(|_, c| json!([{"vulnerability_id": format!("CVE-NONE-{}", c.n), "justification": "j", "accepted_by": "me"}])), F::No, on(P, RiskAcceptance, 201, 404)),
@@ -993,6 +1017,14 @@ async fn import(app: &Router, token: &str, engagement: i64) -> i64 {
     test
 }
 
+/// Uploads a file as the superuser; its id.
+async fn upload(app: &Router, token: &str, path: &str) -> i64 {
+    let form = file_form(format!("Fixture file of {path}"));
+    let (status, body) = call(app, form.post(path, Some(token))).await;
+    assert_eq!(status.as_u16(), 201, "fixture upload: {body}");
+    body["id"].as_i64().expect("file id")
+}
+
 /// The first id `sql` (with `$1` = `id`) returns.
 async fn first_id(conn: &mut Conn, sql: &str, id: i64) -> i64 {
     let rows: Vec<(i64,)> = bulk::fetch_all(conn, sql, &[id.into()])
@@ -1132,6 +1164,14 @@ async fn build_world(db: &Db) -> World {
     let ra = risk_acceptance(&mut conn, e, admin).await;
     let qra = risk_acceptance(&mut conn, qe, admin).await;
     drop(conn);
+    let ffile = upload(&app, &admin_token, &format!("/api/v2/findings/{f}/files/")).await;
+    let tfile = upload(&app, &admin_token, &format!("/api/v2/tests/{t}/files/")).await;
+    let efile = upload(
+        &app,
+        &admin_token,
+        &format!("/api/v2/engagements/{e}/files/"),
+    )
+    .await;
     let ids = Ids {
         pt,
         p,
@@ -1160,6 +1200,9 @@ async fn build_world(db: &Db) -> World {
         qmeta,
         ra,
         qra,
+        ffile,
+        tfile,
+        efile,
     };
 
     let mut subjects = Vec::new();
@@ -1356,6 +1399,9 @@ fn fill(template: &str, ids: &Ids, fresh: i64) -> String {
         ("{qmeta}", ids.qmeta),
         ("{ra}", ids.ra),
         ("{qra}", ids.qra),
+        ("{ffile}", ids.ffile),
+        ("{tfile}", ids.tfile),
+        ("{efile}", ids.efile),
         ("{fresh}", fresh),
     ]
     .into_iter()

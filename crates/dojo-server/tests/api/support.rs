@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
+use dojo_server::files::FileStore;
 use dojo_server::secret::ServerSecret;
 use dojo_server::AppState;
 use dojo_storage::Db;
@@ -10,8 +11,12 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+/// The state of a test's router. Uploaded files go to a folder under cargo's
+/// temporary target folder (tests that look at the disk use their own store).
 pub fn state(db: &Db) -> AppState {
+    let files = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dojo-api-uploads");
     AppState::new(db.clone(), ServerSecret::from_bytes(vec![42u8; 32]))
+        .with_files(FileStore::new(files))
 }
 
 pub async fn call(app: &Router, request: Request<Body>) -> (StatusCode, Value) {

@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 
 use axum::body::HttpBody;
-use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 
 use crate::error::ApiError;
+use crate::files::extension;
+use crate::files::upload::{media_type, parse_error};
 
 /// DefectDojo's `DD_SCAN_FILE_MAX_SIZE`: 100 MB.
 pub const MAX_REPORT_BYTES: usize = 100 * 1024 * 1024;
@@ -53,20 +53,6 @@ impl ImportForm {
     }
 }
 
-fn parse_error(error: &MultipartError) -> ApiError {
-    ApiError::Message(format!(
-        "Multipart form parse error - {}",
-        error.body_text()
-    ))
-}
-
-/// The extension of a file name, lower-cased; `None` when it has none.
-pub fn extension(file_name: &str) -> Option<String> {
-    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
-    let (stem, ext) = base.rsplit_once('.')?;
-    (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
-}
-
 /// Django's FileExtensionValidator message for a name outside the allowed list.
 fn extension_error(file_name: &str) -> Option<String> {
     let allowed = EXTENSIONS.join(", ");
@@ -85,16 +71,7 @@ impl<S: Send + Sync> FromRequest<S> for ImportForm {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let media = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_lowercase();
+        let media = media_type(req.headers());
         if media != "multipart/form-data" {
             // DRF reads an empty body as empty data whatever its type.
             if req.body().size_hint().exact() == Some(0) {

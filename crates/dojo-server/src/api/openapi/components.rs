@@ -81,7 +81,7 @@ pub const ENGAGEMENT: Component = Component {
         ro("id", Int),
         rw("tags", STRS),
         ro("notes", Ty::List(&Ty::Ref("Note"))),
-        ro("files", Ty::List(&Ty::Object)),
+        ro("files", FILE_LIST),
         ro("created", DateTime).null(),
         ro("updated", DateTime).null(),
         rw("name", Str).null().max(300),
@@ -152,7 +152,7 @@ pub const TEST: Component = Component {
             ro("deduplication_algorithm", Str),
             ro("hash_code_fields", STRS).null(),
             ro("notes", Ty::List(&Ty::Ref("Note"))),
-            ro("files", Ty::List(&Ty::Object)),
+            ro("files", FILE_LIST),
         ],
         TEST_FIELDS,
         &[prefetch(tests::PREFETCH)],
@@ -300,6 +300,48 @@ pub const ENGAGEMENT_TO_NOTES: Component = Component {
 pub const TEST_TO_NOTES: Component = Component {
     name: "TestToNotes",
     fields: &[&[ro("test_id", Int), ro("notes", NOTE_LIST)]],
+};
+
+/// DefectDojo's `FileSerializer`: `file` is where it downloads from.
+pub const FILE: Component = Component {
+    name: "File",
+    fields: &[&[
+        ro("id", Int),
+        rw("title", Str).req().max(100),
+        rw("file", Ty::Uri).req(),
+    ]],
+};
+
+pub const FILE_LIST: Ty = Ty::List(&Ty::Ref("File"));
+
+/// The body of `{object}/files/` (POST, multipart).
+pub const ADD_NEW_FILE_OPTION: Component = Component {
+    name: "AddNewFileOption",
+    fields: &[&[
+        wo("title", Str).req().max(100),
+        wo("file", Ty::Binary).req(),
+    ]],
+};
+
+pub const FINDING_TO_FILES: Component = Component {
+    name: "FindingToFiles",
+    fields: &[&[ro("finding_id", Int), ro("files", FILE_LIST)]],
+};
+
+pub const ENGAGEMENT_TO_FILES: Component = Component {
+    name: "EngagementToFiles",
+    fields: &[&[ro("engagement_id", Int), ro("files", FILE_LIST)]],
+};
+
+pub const TEST_TO_FILES: Component = Component {
+    name: "TestToFiles",
+    fields: &[&[ro("test_id", Int), ro("files", FILE_LIST)]],
+};
+
+/// What DefectDojo documents `files/download/{file_id}/` to answer (it sends the file).
+pub const RAW_FILE: Component = Component {
+    name: "RawFile",
+    fields: &[&[ro("file", Ty::Uri)]],
 };
 
 pub const TAG: Component = Component {
@@ -471,6 +513,7 @@ pub const NESTED: &[&Component] = &[
     &NOTE_TYPE,
     &NOTE_HISTORY,
     &NOTE,
+    &FILE,
     &USER,
     &USER_CONTACT_INFO,
     &TEST_IMPORT_FINDING_ACTION,

@@ -363,6 +363,33 @@ fn actions() -> Vec<Op> {
         ops.push(add);
     }
 
+    for (tag, to_files) in [
+        ("findings", &c::FINDING_TO_FILES),
+        ("engagements", &c::ENGAGEMENT_TO_FILES),
+        ("tests", &c::TEST_TO_FILES),
+    ] {
+        let path = format!("/api/v2/{tag}/{{id}}/files/");
+        let id = format!("{tag}_files_retrieve");
+        let mut read = op(tag, &id, Method::Get, &path, 200);
+        read.answer = Answer::One(to_files);
+        ops.push(read);
+        let mut add = op(
+            tag,
+            &format!("{tag}_files_create"),
+            Method::Post,
+            &path,
+            201,
+        );
+        add.body = Some(Body::Upload(&c::ADD_NEW_FILE_OPTION));
+        add.answer = Answer::One(&c::FILE);
+        ops.push(add);
+        let download = format!("/api/v2/{tag}/{{id}}/files/download/{{file_id}}/");
+        let id = format!("{tag}_files_download_retrieve");
+        let mut get = op(tag, &id, Method::Get, &download, 200);
+        get.answer = Answer::One(&c::RAW_FILE);
+        ops.push(get);
+    }
+
     let tags = "/api/v2/findings/{id}/tags/";
     let mut read_tags = op("findings", "findings_tags_retrieve", Method::Get, tags, 200);
     read_tags.answer = Answer::One(&c::TAG);
