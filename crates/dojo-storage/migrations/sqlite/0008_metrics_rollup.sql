@@ -1,9 +1,9 @@
 -- Portfolio metrics rollup (dojo-storage::metrics::rollup). Whoever sees every
--- product asks metrics over every finding; these two tables hold the same
--- grouped counts the finding scans compute, kept current by triggers on
--- `finding`. Each change appends signed delta rows (state 0) and never updates
--- a shared row, so concurrent writers do not contend; the scheduler folds the
--- deltas into one row per key (state 1).
+-- product asks metrics over every finding; these tables hold the same grouped
+-- counts the finding scans compute, kept current by row triggers on `finding`
+-- (SQLite has no statement triggers). Each change appends signed delta rows
+-- (state 0) and never updates a shared row, so concurrent writers do not
+-- contend; the scheduler folds the deltas into one row per key (state 1).
 --
 -- Rows of non-duplicate findings by their date, severity and SLA date.
 CREATE TABLE metrics_found (
