@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use dojo_server::notifications::delivery::DeliveryConfig;
 use dojo_server::secret::ServerSecret;
 use dojo_server::web::SessionConfig;
 use dojo_server::{accounts, AppState};
@@ -107,6 +108,38 @@ pub struct ServeArgs {
     pub secret_key: Option<String>,
     #[command(flatten)]
     pub sessions: SessionArgs,
+    #[command(flatten)]
+    pub notifications: NotificationArgs,
+}
+
+/// Where notifications go out (System Settings choose which channels are on).
+#[derive(Debug, Clone, Args)]
+pub struct NotificationArgs {
+    /// SMTP relay for notification mail, e.g. smtp://mail:25,
+    /// smtp://user:pass@mail:587?tls=required or smtps://user:pass@mail:465.
+    #[arg(long, env = "DOJO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// This server's public URL, for links in notifications (DefectDojo's DD_SITE_URL).
+    #[arg(long, env = "DOJO_SITE_URL")]
+    pub site_url: Option<String>,
+    /// Base URL of Slack's Web API (change only to go through a proxy or a test double).
+    #[arg(
+        long,
+        env = "DOJO_SLACK_API_URL",
+        default_value = "https://slack.com/api"
+    )]
+    pub slack_api_url: String,
+}
+
+impl NotificationArgs {
+    pub fn config(&self) -> DeliveryConfig {
+        DeliveryConfig {
+            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            site_url: self.site_url.clone().filter(|u| !u.trim().is_empty()),
+            slack_api_url: self.slack_api_url.clone(),
+            ..DeliveryConfig::default()
+        }
+    }
 }
 
 /// Browser sessions (sign-in to the web pages, session authentication of the API).
@@ -196,6 +229,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         startup_ms = started.elapsed().as_millis() as u64,
         "ready"
     );
-    dojo_server::serve(listener, AppState::new(db, secret).with_sessions(sessions)).await?;
+    let state = AppState::new(db, secret)
+        .with_sessions(sessions)
+        .with_delivery(args.notifications.config());
+    dojo_server::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod app;
 pub mod auth;
 pub mod error;
 pub mod lifecycle;
+pub mod notifications;
 pub mod secret;
 pub mod web;
 
