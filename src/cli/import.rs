@@ -209,10 +209,15 @@ pub async fn run(args: ImportArgs, reimport: bool) -> anyhow::Result<ExitCode> {
     let observer_ref = observer.as_ref().map(|o| o as &dojo_importer::Observer);
     let scan_type = request.scan_type.clone();
     let started = Instant::now();
+    // Notifications as the API records them; a running `dojo serve` delivers them.
+    let hooks = dojo_importer::Hooks {
+        observer: observer_ref,
+        before_commit: Some(&dojo_server::notifications::scans::import_hook),
+    };
     let result = if reimport {
-        dojo_importer::reimport_scan_observed(&db, &actor, request, observer_ref).await
+        dojo_importer::reimport_scan_hooked(&db, &actor, request, hooks).await
     } else {
-        dojo_importer::import_scan_observed(&db, &actor, request, observer_ref).await
+        dojo_importer::import_scan_hooked(&db, &actor, request, hooks).await
     };
     if let Some(bar) = progress {
         bar.finish_and_clear();

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use dojo_server::files::FileStore;
+use dojo_server::notifications::delivery::DeliveryConfig;
 use dojo_server::secret::ServerSecret;
 use dojo_server::web::SessionConfig;
 use dojo_server::{accounts, AppState};
@@ -133,6 +134,8 @@ pub struct ServeArgs {
     pub sessions: SessionArgs,
     #[command(flatten)]
     pub uploads: UploadArgs,
+    #[command(flatten)]
+    pub notifications: NotificationArgs,
 }
 
 /// What may be uploaded (files of findings, tests and engagements; proofs).
@@ -154,6 +157,36 @@ impl UploadArgs {
         match &self.file_upload_types {
             Some(types) => store.with_allowed_types(types),
             None => store,
+        }
+    }
+}
+
+/// Where notifications go out (System Settings choose which channels are on).
+#[derive(Debug, Clone, Args)]
+pub struct NotificationArgs {
+    /// SMTP relay for notification mail, e.g. smtp://mail:25,
+    /// smtp://user:pass@mail:587?tls=required or smtps://user:pass@mail:465.
+    #[arg(long, env = "DOJO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// This server's public URL, for links in notifications (DefectDojo's DD_SITE_URL).
+    #[arg(long, env = "DOJO_SITE_URL")]
+    pub site_url: Option<String>,
+    /// Base URL of Slack's Web API (change only to go through a proxy or a test double).
+    #[arg(
+        long,
+        env = "DOJO_SLACK_API_URL",
+        default_value = "https://slack.com/api"
+    )]
+    pub slack_api_url: String,
+}
+
+impl NotificationArgs {
+    pub fn config(&self) -> DeliveryConfig {
+        DeliveryConfig {
+            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+            site_url: self.site_url.clone().filter(|u| !u.trim().is_empty()),
+            slack_api_url: self.slack_api_url.clone(),
+            ..DeliveryConfig::default()
         }
     }
 }
@@ -248,7 +281,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     );
     let state = AppState::new(db, secret)
         .with_sessions(sessions)
-        .with_files(files);
+        .with_files(files)
+        .with_delivery(args.notifications.config());
     dojo_server::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,13 +11,15 @@ use dojo_storage::bulk::{self, Param};
 use dojo_storage::{repo, Backend, Conn};
 
 use crate::error::{ImportError, ImportResult};
-use crate::request::{Actor, ImportRequest};
+use crate::request::{Actor, Created, ImportRequest};
 
 /// The resolved place of an import.
 pub struct Context {
     pub product_type: ProductType,
     pub product: Product,
     pub engagement: Engagement,
+    /// What resolving the context created.
+    pub created: Created,
 }
 
 async fn one<T>(conn: &mut Conn, sql: &str, params: &[Param]) -> ImportResult<Option<T>>
@@ -141,6 +143,7 @@ pub async fn resolve(
             product_type,
             product,
             engagement,
+            created: Created::default(),
         });
     }
 
@@ -155,6 +158,7 @@ pub async fn resolve(
     // Concurrent imports that create the same product must not create it twice.
     lock(conn, &format!("product:{product_name}")).await?;
 
+    let mut created = Created::default();
     let mut product = product_by_name(conn, product_name).await?;
     if let (Some(p), Some(type_name)) = (&product, type_name) {
         let actual = repo::product_types::get(conn, p.prod_type_id).await?;
@@ -190,6 +194,7 @@ pub async fn resolve(
                         "No permission to create product_type \"{type_name}\""
                     )));
                 }
+                created.product_type = true;
                 repo::product_types::insert(
                     conn,
                     &ProductType {
@@ -209,6 +214,7 @@ pub async fn resolve(
                 "No permission to create products in product_type \"{type_name}\""
             )));
         }
+        created.product = true;
         product = Some(
             repo::products::insert(
                 conn,
@@ -243,6 +249,7 @@ pub async fn resolve(
                     product.name
                 )));
             }
+            created.engagement = true;
             create_engagement(conn, actor, request, &product, engagement_name).await?
         }
         None => {
@@ -256,6 +263,7 @@ pub async fn resolve(
         product_type,
         product,
         engagement,
+        created,
     })
 }
 
@@ -325,6 +333,7 @@ pub async fn resolve_test(
                 product_type,
                 product,
                 engagement,
+                created: Created::default(),
             }),
         ));
     }

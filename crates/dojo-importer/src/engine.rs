@@ -2,6 +2,8 @@
 //! write done in bulk.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::pin::Pin;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use dojo_domain::entities::{SlaConfiguration, Test, TestType};
@@ -21,6 +23,33 @@ use crate::write::{self, Prepared, Stamp};
 /// Told the name of each phase of an import as it finishes (e.g. to drive a
 /// progress display).
 pub type Observer = dyn Fn(&'static str) + Send + Sync;
+
+/// Work the caller adds to a run's transaction once everything is written,
+/// just before it commits (the server records its notifications there, so
+/// they exist exactly when the import does).
+pub type BeforeCommit = dyn for<'c> Fn(
+        &'c mut Conn,
+        &'c ImportOutcome,
+    ) -> Pin<Box<dyn Future<Output = ImportResult<()>> + Send + 'c>>
+    + Send
+    + Sync;
+
+/// What a caller may attach to an import or reimport.
+#[derive(Clone, Copy, Default)]
+pub struct Hooks<'h> {
+    pub observer: Option<&'h Observer>,
+    pub before_commit: Option<&'h BeforeCommit>,
+}
+
+impl<'h> Hooks<'h> {
+    /// Only an observer.
+    pub fn observing(observer: Option<&'h Observer>) -> Self {
+        Hooks {
+            observer,
+            before_commit: None,
+        }
+    }
+}
 
 /// Time spent per phase of one import, logged at debug level when it ends.
 pub(crate) struct Phases<'o> {
@@ -587,10 +616,20 @@ pub async fn import_scan(
 pub async fn import_scan_observed(
     db: &Db,
     actor: &Actor,
-    mut request: ImportRequest,
+    request: ImportRequest,
     observer: Option<&Observer>,
 ) -> ImportResult<ImportOutcome> {
-    let (info, mut phases) = start_run(&request, observer)?;
+    import_scan_hooked(db, actor, request, Hooks::observing(observer)).await
+}
+
+/// [`import_scan`] with the caller's [`Hooks`].
+pub async fn import_scan_hooked(
+    db: &Db,
+    actor: &Actor,
+    mut request: ImportRequest,
+    hooks: Hooks<'_>,
+) -> ImportResult<ImportOutcome> {
+    let (info, mut phases) = start_run(&request, hooks.observer)?;
     let report = request.report.take();
     let request = &request;
     let mut tx = db.begin().await?;
@@ -609,6 +648,9 @@ pub async fn import_scan_observed(
         &mut phases,
     )
     .await?;
+    if let Some(before_commit) = hooks.before_commit {
+        before_commit(&mut tx, &outcome).await?;
+    }
     tx.commit().await?;
     phases.mark("commit");
     phases.log(outcome.test_id);
@@ -787,6 +829,8 @@ pub(crate) async fn import_in(
     phases.mark("close, history, statistics");
     Ok(ImportOutcome {
         test_id: test.id,
+        new_test: true,
+        created_parents: context.created,
         engagement_id: context.engagement.id,
         product_id: context.product.id,
         product_type_id: context.product_type.id,
@@ -886,7 +930,7 @@ async fn old_findings(
         .collect())
 }
 
-pub use crate::reimport::{reimport_scan, reimport_scan_observed};
+pub use crate::reimport::{reimport_scan, reimport_scan_hooked, reimport_scan_observed};
 
 pub(crate) mod shared {
     //! Pieces the reimport reuses.

@@ -19,9 +19,11 @@ mod write;
 
 pub use dojo_parsers::synthetic;
 pub use engine::{
-    import_scan, import_scan_observed, reimport_scan, reimport_scan_observed, scan_type, Observer,
+    import_scan, import_scan_hooked, import_scan_observed, reimport_scan, reimport_scan_hooked,
+    reimport_scan_observed, scan_type, BeforeCommit, Hooks, Observer,
 };
 pub use error::{ImportError, ImportResult};
 pub use request::{
-    Actor, Delta, ImportOutcome, ImportRequest, Report, SeverityCounts, Statistics, StatusCounts,
+    Actor, Created, Delta, ImportOutcome, ImportRequest, Report, SeverityCounts, Statistics,
+    StatusCounts,
 };

@@ -13,7 +13,7 @@ use dojo_storage::{repo, Db};
 use crate::context;
 use crate::dedup;
 use crate::engine::shared::*;
-use crate::engine::{finish_parse, start_parse};
+use crate::engine::{finish_parse, start_parse, Hooks};
 use crate::error::{ImportError, ImportResult};
 use crate::incoming::Incoming;
 use crate::reconcile;
@@ -61,10 +61,20 @@ pub async fn reimport_scan(
 pub async fn reimport_scan_observed(
     db: &Db,
     actor: &Actor,
-    mut request: ImportRequest,
+    request: ImportRequest,
     observer: Option<&crate::engine::Observer>,
 ) -> ImportResult<ImportOutcome> {
-    let (info, mut phases) = start_run(&request, observer)?;
+    reimport_scan_hooked(db, actor, request, Hooks::observing(observer)).await
+}
+
+/// [`reimport_scan`] with the caller's [`Hooks`].
+pub async fn reimport_scan_hooked(
+    db: &Db,
+    actor: &Actor,
+    mut request: ImportRequest,
+    hooks: Hooks<'_>,
+) -> ImportResult<ImportOutcome> {
+    let (info, mut phases) = start_run(&request, hooks.observer)?;
     let report = request.report.take();
     let request = &request;
     let mut tx = db.begin().await?;
@@ -87,6 +97,9 @@ pub async fn reimport_scan_observed(
             &mut phases,
         )
         .await?;
+        if let Some(before_commit) = hooks.before_commit {
+            before_commit(&mut tx, &outcome).await?;
+        }
         tx.commit().await?;
         return Ok(outcome);
     };
@@ -502,11 +515,10 @@ pub async fn reimport_scan_observed(
     let delta = stats::of_import(&mut tx, test_import_id).await?;
     let after = stats::of_test(&mut tx, test.id).await?;
     phases.mark("close, history, statistics");
-    tx.commit().await?;
-    phases.mark("commit");
-    phases.log(test.id);
-    Ok(ImportOutcome {
+    let outcome = ImportOutcome {
         test_id: test.id,
+        new_test: false,
+        created_parents: context.created,
         engagement_id: context.engagement.id,
         product_id: context.product.id,
         product_type_id: context.product_type.id,
@@ -522,7 +534,14 @@ pub async fn reimport_scan_observed(
         untouched: untouched.len(),
         duplicates: post.duplicates,
         deleted_files: post.deleted_files,
-    })
+    };
+    if let Some(before_commit) = hooks.before_commit {
+        before_commit(&mut tx, &outcome).await?;
+    }
+    tx.commit().await?;
+    phases.mark("commit");
+    phases.log(test.id);
+    Ok(outcome)
 }
 
 fn fix_row(id: i64, p: &Prepared) -> (i64, Vec<Param>) {

@@ -150,10 +150,22 @@ pub struct Statistics {
     pub after: SeverityCounts,
 }
 
+/// Which parents of the test an import created (`auto_create_context`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Created {
+    pub product_type: bool,
+    pub product: bool,
+    pub engagement: bool,
+}
+
 /// The result of an import or reimport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportOutcome {
     pub test_id: i64,
+    /// Whether the run created its test (every import; a reimport that found none).
+    pub new_test: bool,
+    /// The parents the run created.
+    pub created_parents: Created,
     pub engagement_id: i64,
     pub product_id: i64,
     pub product_type_id: i64,

@@ -14,6 +14,7 @@ use serde_json::json;
 use tower_http::trace::TraceLayer;
 
 use crate::files::FileStore;
+use crate::notifications::delivery::{DeliveryConfig, Worker};
 use crate::secret::ServerSecret;
 use crate::web::SessionConfig;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub sessions: Arc<SessionConfig>,
     /// Uploaded files and risk acceptance proofs on disk.
     pub files: FileStore,
+    /// How the notification worker of `serve` delivers mail, Slack, Teams and webhooks.
+    pub delivery: Arc<DeliveryConfig>,
 }
 
 impl AppState {
@@ -37,6 +40,14 @@ impl AppState {
             secret,
             sessions: Arc::new(SessionConfig::default()),
             files: FileStore::new("dojo-data/uploads"),
+            delivery: Arc::new(DeliveryConfig::default()),
+        }
+    }
+
+    pub fn with_delivery(self, delivery: DeliveryConfig) -> Self {
+        AppState {
+            delivery: Arc::new(delivery),
+            ..self
         }
     }
 
@@ -90,12 +101,15 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         tracing::info!(%addr, "dojo is listening");
     }
     let jobs = tokio::spawn(crate::lifecycle::scheduler::run(db.clone()));
+    // Notifications leave through the outbox on their own task, never in a request.
+    let delivery = tokio::spawn(Worker::new((*state.delivery).clone()).run(db.clone()));
     // The peer address reaches handlers (the sign-in rate limit counts per client).
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     jobs.abort();
+    delivery.abort();
     // Give the pool a bounded moment to close cleanly (SQLite checkpoints its WAL).
     let _ = tokio::time::timeout(Duration::from_secs(5), db.close()).await;
     tracing::info!("dojo stopped");

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod files;
 pub mod lifecycle;
+pub mod notifications;
 pub mod secret;
 pub mod web;
 

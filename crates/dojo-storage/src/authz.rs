@@ -232,3 +232,45 @@ impl Access {
         self.superuser || global_may_add_product_type(self.global_role)
     }
 }
+
+/// A condition true when the user whose id is the column `user` (superuser
+/// flag in the column `superuser`) may view the product `$n`: superusers,
+/// holders of any global role, and members of the product or its product type,
+/// directly or through a group (every role grants viewing). The reverse of
+/// [`Access::product_filter`], for choosing the recipients of a notification
+/// about a product in one query.
+pub fn user_may_view_product_sql(user: &str, superuser: &str, n: usize) -> String {
+    format!(
+        "({} \
+         OR EXISTS (SELECT 1 FROM product_member m WHERE m.user_id = {user} AND m.product_id = ${n}) \
+         OR EXISTS (SELECT 1 FROM product p JOIN product_type_member m ON m.product_type_id = p.prod_type_id \
+           WHERE p.id = ${n} AND m.user_id = {user}) \
+         OR EXISTS (SELECT 1 FROM product_group g JOIN dojo_group_member gm ON gm.group_id = g.group_id \
+           WHERE g.product_id = ${n} AND gm.user_id = {user}) \
+         OR EXISTS (SELECT 1 FROM product p JOIN product_type_group g ON g.product_type_id = p.prod_type_id \
+           JOIN dojo_group_member gm ON gm.group_id = g.group_id WHERE p.id = ${n} AND gm.user_id = {user}))",
+        sees_everything_sql(user, superuser)
+    )
+}
+
+/// As [`user_may_view_product_sql`], for the product type `$n`: members of the
+/// product type itself (a product membership does not show its type).
+pub fn user_may_view_product_type_sql(user: &str, superuser: &str, n: usize) -> String {
+    format!(
+        "({} \
+         OR EXISTS (SELECT 1 FROM product_type_member m WHERE m.user_id = {user} AND m.product_type_id = ${n}) \
+         OR EXISTS (SELECT 1 FROM product_type_group g JOIN dojo_group_member gm ON gm.group_id = g.group_id \
+           WHERE g.product_type_id = ${n} AND gm.user_id = {user}))",
+        sees_everything_sql(user, superuser)
+    )
+}
+
+/// True for superusers and holders of any global role (direct or through a
+/// group): [`Access::sees_everything`] for a user column.
+fn sees_everything_sql(user: &str, superuser: &str) -> String {
+    format!(
+        "{superuser} = TRUE \
+         OR EXISTS (SELECT 1 FROM global_role gr WHERE gr.role_id IS NOT NULL AND (gr.user_id = {user} \
+           OR gr.group_id IN (SELECT group_id FROM dojo_group_member WHERE user_id = {user})))"
+    )
+}

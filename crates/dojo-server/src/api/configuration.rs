@@ -21,7 +21,8 @@ use serde_json::Value;
 
 use crate::api::fields::{FieldErrors, Mode};
 use crate::api::list::{self, Filters, QueryParams};
-use crate::api::resource::{find_visible, Visibility};
+use crate::api::prefetch;
+use crate::api::resource::{find_visible, with_prefetch, Visibility};
 use crate::api::RequestFields;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -47,6 +48,9 @@ pub trait Config: bulk::Row + Clone + Sync + Sized + 'static {
     /// The `o` values of the list, if it has an ordering filter.
     const ORDERING: Option<&'static [(&'static str, &'static str)]> = None;
     const UNIQUE: &'static [Unique] = &[];
+    /// For prefetching resources, the fields `?prefetch=` may name; their
+    /// answers (list and detail) then carry the `prefetch` key.
+    const PREFETCH: Option<prefetch::Fields> = None;
 
     fn id(&self) -> i64;
     fn filters(q: &QueryParams) -> Result<Filters, ApiError>;
@@ -148,7 +152,7 @@ pub async fn list<T: Config>(
         from: T::FROM,
         ordering: T::ORDERING,
         id: "t.id",
-        prefetch: None,
+        prefetch: T::PREFETCH,
     };
     let body = list::respond(
         &mut conn,
@@ -174,11 +178,27 @@ pub async fn retrieve<T: Config>(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     may_read::<T>(&caller)?;
     let mut conn = state.db.conn().await?;
     let row: T = find(&mut conn, &caller, &id).await?;
-    Ok(Json(render_one(&mut conn, &row).await?))
+    let body = render_one(&mut conn, &row).await?;
+    Ok(Json(match T::PREFETCH {
+        Some(fields) => prefetch::detail(&mut conn, &caller, raw.as_deref(), fields, body).await?,
+        None => body,
+    }))
+}
+
+/// A written object's answer: with the (empty) `prefetch` key on prefetching
+/// resources.
+async fn render_written<T: Config>(conn: &mut Conn, row: &T) -> Result<Value, ApiError> {
+    let body = render_one(conn, row).await?;
+    Ok(if T::PREFETCH.is_some() {
+        with_prefetch(body)
+    } else {
+        body
+    })
 }
 
 /// Reads the body and checks uniqueness; the messages of both in one 400.
@@ -211,7 +231,7 @@ pub async fn create<T: Config>(
     let (row, input) = read_checked::<T>(&mut tx, &body, Mode::Create, None).await?;
     let saved = T::insert(&mut tx, &row).await?;
     T::after_save(&mut tx, None, &saved, &input).await?;
-    let body = render_one(&mut tx, &saved).await?;
+    let body = render_written(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -230,7 +250,7 @@ pub async fn update<T: Config>(
     let (row, input) = read_checked(&mut tx, &body, Mode::of(&method), Some(&current)).await?;
     let saved = T::update(&mut tx, &row).await?;
     T::after_save(&mut tx, Some(&current), &saved, &input).await?;
-    let body = render_one(&mut tx, &saved).await?;
+    let body = render_written(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
 }

@@ -24,7 +24,7 @@ use crate::api::shapes::engagements::{self as shape, EngagementExtra};
 use crate::api::{object_files, references, related, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{notifications, AppState};
 
 const MODEL: &str = "Engagement";
 
@@ -65,6 +65,7 @@ async fn set_open(
     {
         return Err(ApiError::denied());
     }
+    let previous = row.status;
     row.active = open;
     row.status = if open {
         EngagementStatus::InProgress
@@ -72,6 +73,22 @@ async fn set_open(
         EngagementStatus::Completed
     };
     repo::engagements::save(&mut tx, &row).await?;
+    // DefectDojo notifies a status change: closed (Completed or Cancelled)
+    // from another status, reopened (In Progress) from one other than Not Started.
+    let changed = if open {
+        !matches!(
+            previous,
+            EngagementStatus::InProgress | EngagementStatus::NotStarted
+        )
+    } else {
+        !matches!(
+            previous,
+            EngagementStatus::Completed | EngagementStatus::Cancelled
+        )
+    };
+    if changed {
+        notifications::emit::engagement_status(&mut tx, &row, !open).await?;
+    }
     tx.commit().await?;
     Ok(Json(json!({})))
 }
@@ -238,6 +255,7 @@ async fn create_engagement(
     let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
     references::check(&mut tx, &input.references).await?;
     let saved = repo::engagements::insert(&mut tx, &row).await?;
+    notifications::emit::engagement_added(&mut tx, &saved).await?;
     save_tags(&mut tx, saved.id, input.tags.as_ref()).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;

@@ -499,6 +499,44 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// DRF's `MultipleChoiceField`: a JSON list of choices, or repeated form
+    /// values; duplicates collapse, in first-seen order. A form that does not
+    /// name the field reads as an empty list unless the update is partial (DRF
+    /// reads HTML input with `getlist`).
+    pub fn multiple_choice(&mut self, name: &str, choices: &[&str]) -> Option<Vec<String>> {
+        let items: Vec<Value> = match (self.source, self.body.values.get(name)) {
+            (Source::Form, None) if self.mode == Mode::Partial => return None,
+            (Source::Form, None) => Vec::new(),
+            (Source::Form, Some(values)) => values.clone(),
+            (Source::Json, None) => return None,
+            (Source::Json, Some(values)) => match values.last() {
+                None => return None,
+                Some(Value::Array(items)) => items.clone(),
+                Some(Value::Null) => return self.null(name, Null::Forbidden).flatten(),
+                Some(other) => {
+                    let kind = python_type(other);
+                    self.error(
+                        name,
+                        format!("Expected a list of items but got type \"{kind}\"."),
+                    );
+                    return None;
+                }
+            },
+        };
+        let mut out: Vec<String> = Vec::new();
+        for item in &items {
+            let text = python_str(item);
+            if !choices.contains(&text.as_str()) {
+                self.error(name, format!("\"{text}\" is not a valid choice."));
+                return None;
+            }
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+        Some(out)
+    }
+
     /// DRF's `PrimaryKeyRelatedField`, parsed only: whether the object exists is
     /// the caller's question. `""` counts as null, as DRF's relational fields do.
     pub fn pk(&mut self, name: &str, null: Null) -> Option<Option<Id>> {

@@ -19,7 +19,7 @@ use self::form::ImportForm;
 use self::params::{FieldErrors, Kind};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{notifications, AppState};
 
 pub use self::form::{BODY_LIMIT, MAX_REPORT_BYTES};
 
@@ -65,9 +65,18 @@ async fn run(
     let scan_type = accepted.request.scan_type.clone();
     // The engine takes the request, upload included, so the upload's memory is
     // freed once it is parsed.
+    // The run's notifications are recorded in its own transaction.
+    let hooks = dojo_importer::Hooks {
+        observer: None,
+        before_commit: Some(&notifications::scans::import_hook),
+    };
     let outcome = match kind {
-        Kind::Import => dojo_importer::import_scan(&state.db, &actor, accepted.request).await?,
-        Kind::Reimport => dojo_importer::reimport_scan(&state.db, &actor, accepted.request).await?,
+        Kind::Import => {
+            dojo_importer::import_scan_hooked(&state.db, &actor, accepted.request, hooks).await?
+        }
+        Kind::Reimport => {
+            dojo_importer::reimport_scan_hooked(&state.db, &actor, accepted.request, hooks).await?
+        }
     };
     log(kind, &scan_type, &outcome, started);
     state.files.remove(&outcome.deleted_files).await;

@@ -22,6 +22,8 @@ pub mod metadata;
 pub mod metrics;
 pub mod note_types;
 pub mod notes;
+pub mod notification_webhooks;
+pub mod notifications;
 pub mod object_files;
 pub mod object_notes;
 pub mod openapi;
@@ -84,7 +86,7 @@ pub fn routes() -> Router<AppState> {
         .merge(openapi::routes())
 }
 
-/// Configuration, endpoints and metadata (issue 5).
+/// Configuration, endpoints, metadata (issue 5) and notification settings (issue 6).
 fn config_routes() -> Router<AppState> {
     Router::new()
         .merge(sla_configurations::routes())
@@ -96,4 +98,6 @@ fn config_routes() -> Router<AppState> {
         .merge(finding_templates::routes())
         .merge(technologies::routes())
         .merge(metadata::routes())
+        .merge(notifications::routes())
+        .merge(notification_webhooks::routes())
 }

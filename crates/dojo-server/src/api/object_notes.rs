@@ -19,6 +19,7 @@ use crate::api::shapes::notes as shape;
 use crate::api::{related, risk_acceptances, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::notifications::mentions;
 use crate::AppState;
 
 /// What a notes route hangs off.
@@ -41,6 +42,19 @@ impl Owner {
                 "risk_acceptance_notes",
                 "risk_acceptance_id",
                 Link::RiskAcceptanceNotes,
+            ),
+        }
+    }
+
+    /// The object's name and web page, for notifications.
+    fn page(self, id: i64) -> (String, String) {
+        match self {
+            Owner::Finding => (format!("Finding {id}"), format!("/finding/{id}")),
+            Owner::Engagement => (format!("Engagement {id}"), format!("/engagement/{id}")),
+            Owner::Test => (format!("Test {id}"), format!("/test/{id}")),
+            Owner::RiskAcceptance => (
+                format!("Risk Acceptance {id}"),
+                format!("/risk_acceptance/{id}"),
             ),
         }
     }
@@ -114,7 +128,9 @@ async fn add_note(
     let id = owner.visible(&mut tx, &caller, &id).await?;
     let new = shape::read_new(&body).map_err(ApiError::Fields)?;
     let (table, column, link) = owner.link();
-    attach_note(&mut tx, &caller, (table, column, link), id, &new).await?;
+    let note = attach_note(&mut tx, &caller, (table, column, link), id, &new).await?;
+    let (section, url) = owner.page(id);
+    mentions::notify_mentions(&mut tx, &caller.user, &note, &section, &url).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,

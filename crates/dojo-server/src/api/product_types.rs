@@ -22,7 +22,7 @@ use crate::api::shapes::product_types::{self as shape, ProductTypeExtra};
 use crate::api::RequestFields;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{notifications, AppState};
 
 const MODEL: &str = "Product_Type";
 
@@ -169,6 +169,7 @@ async fn create_product_type(
     let mut tx = state.db.begin().await?;
     references::check(&mut tx, &input.references).await?;
     let saved = repo::product_types::insert(&mut tx, &row).await?;
+    notifications::emit::product_type_added(&mut tx, &saved).await?;
     set_authorized_users(
         &mut tx,
         &caller,

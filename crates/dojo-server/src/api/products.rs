@@ -28,7 +28,7 @@ use crate::api::shapes::products::{self as shape, ProductExtra, ProductInput};
 use crate::api::{references, related, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{notifications, AppState};
 
 const MODEL: &str = "Product";
 
@@ -286,6 +286,7 @@ async fn create_product(
     let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
     references::check(&mut tx, &input.references).await?;
     let saved = repo::products::insert(&mut tx, &row).await?;
+    notifications::emit::product_added(&mut tx, &saved).await?;
     save_relations(&mut tx, &caller, saved.id, &input).await?;
     let body = render(&mut tx, std::slice::from_ref(&saved))
         .await?

@@ -25,7 +25,7 @@ use crate::api::shapes::tests::{self as shape, TestExtra};
 use crate::api::{object_files, references, related, RequestFields};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{notifications, AppState};
 
 const MODEL: &str = "Test";
 
@@ -252,6 +252,7 @@ async fn create_test(
     let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
     references::check(&mut tx, &input.references).await?;
     let saved = repo::tests::insert(&mut tx, &row).await?;
+    notifications::emit::test_added(&mut tx, &saved).await?;
     if let Some(tags) = &input.tags {
         tags::set(&mut tx, Tagged::Test, saved.id, tags).await?;
     }

@@ -17,6 +17,7 @@ use dojo_storage::{repo, settings, Conn, Db};
 use super::{add_finding_note, save_status, set_endpoint_risk};
 use crate::error::ApiError;
 use crate::files::{FileStore, StagedFile};
+use crate::notifications;
 
 /// `risk_acceptance_form_default_days` when the setting is empty, as DefectDojo
 /// falls back to.
@@ -186,6 +187,13 @@ pub async fn expire(
     row.expiration_date = Some(now);
     row.expiration_date_handled = Some(now);
     repo::risk_acceptances::update(conn, &row).await?;
+    // DefectDojo names the risk acceptance through its engagement; one without
+    // an engagement expires silently.
+    if let Some(engagement_id) = engagement_of(conn, ra.id).await? {
+        let accepted = accepted_findings(conn, ra.id).await?.len();
+        notifications::emit::risk_acceptance_expiration(conn, ra, engagement_id, accepted, None)
+            .await?;
+    }
     Ok(Expired {
         risk_acceptance_id: ra.id,
         reactivated,
@@ -283,4 +291,67 @@ pub async fn expire_due(db: &Db, now: DateTime<Utc>) -> Result<Vec<Expired>, Api
         tx.commit().await?;
     }
     Ok(expired)
+}
+
+/// The heads-up of workflows §d: each risk acceptance expiring within
+/// System Settings `risk_acceptance_notify_before_expiration` days (today
+/// included; empty or 0 turns it off), not yet warned and not handled, gets a
+/// `risk_acceptance_expiration` notification, then `expiration_date_warned` =
+/// now. Each is claimed by an UPDATE on `expiration_date_warned IS NULL` in
+/// the transaction that notifies, as [`expire_due`] claims, so servers
+/// sharing a database warn once. Returns the ids warned.
+pub async fn warn_expiring(db: &Db, now: DateTime<Utc>) -> Result<Vec<Id>, ApiError> {
+    let mut conn = db.conn().await?;
+    let days = settings::load(&mut conn)
+        .await?
+        .risk_acceptance_notify_before_expiration
+        .unwrap_or(0);
+    if days <= 0 {
+        return Ok(Vec::new());
+    }
+    let horizon = now
+        .date_naive()
+        .checked_add_days(Days::new(u64::try_from(days).unwrap_or(0) + 1))
+        .map(|day| day.and_time(NaiveTime::MIN).and_utc())
+        .unwrap_or(now);
+    let due: Vec<(i64,)> = bulk::fetch_all(
+        &mut conn,
+        "SELECT id FROM risk_acceptance WHERE expiration_date IS NOT NULL \
+         AND expiration_date_warned IS NULL AND expiration_date_handled IS NULL \
+         AND expiration_date < $1 ORDER BY id",
+        &[Param::Instant(Some(horizon))],
+    )
+    .await?;
+    drop(conn);
+    let mut warned = Vec::with_capacity(due.len());
+    for (id,) in due {
+        let mut tx = db.begin().await?;
+        let claimed = bulk::execute(
+            &mut tx,
+            "UPDATE risk_acceptance SET expiration_date_warned = $1 \
+             WHERE id = $2 AND expiration_date_warned IS NULL AND expiration_date_handled IS NULL",
+            &[now.into(), id.into()],
+        )
+        .await?;
+        if claimed == 0 {
+            continue;
+        }
+        let ra = repo::risk_acceptances::get(&mut tx, id).await?;
+        if let (Some(engagement_id), Some(expires)) =
+            (engagement_of(&mut tx, id).await?, ra.expiration_date)
+        {
+            let accepted = accepted_findings(&mut tx, id).await?.len();
+            notifications::emit::risk_acceptance_expiration(
+                &mut tx,
+                &ra,
+                engagement_id,
+                accepted,
+                Some(expires.date_naive()),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        warned.push(id);
+    }
+    Ok(warned)
 }

@@ -1,12 +1,15 @@
 //! The periodic jobs `dojo serve` runs itself (DefectDojo runs them in Celery
-//! beat): risk acceptance expiry every three hours, on the hour (UTC), and
-//! once at start so a server that was down catches up; the metrics rollup's
-//! fold every half minute. Every instance may run
+//! beat): risk acceptance expiry and its heads-up every three hours, on the
+//! hour (UTC), and once at start so a server that was down catches up; with
+//! them the alert cap, the outbox's old failures, and once a day (the first
+//! round after 07:30) the SLA breach notifications; the metrics rollup's fold
+//! every half minute. Every instance may run
 //! them; the jobs claim their rows so nothing is applied twice.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
+use dojo_storage::repo::{alerts, notification_outbox};
 use dojo_storage::Db;
 
 use super::risk_acceptance;
@@ -35,6 +38,30 @@ pub async fn run_once(db: &Db, now: DateTime<Utc>) {
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "risk acceptance expiry failed"),
     }
+    match risk_acceptance::warn_expiring(db, now).await {
+        Ok(warned) if !warned.is_empty() => {
+            tracing::info!(count = warned.len(), "risk acceptance expiry heads-up sent");
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "risk acceptance heads-up failed"),
+    }
+    match crate::notifications::sla_breach::notify_due(db, now).await {
+        Ok(count) if count > 0 => tracing::info!(count, "SLA breach notifications sent"),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "SLA breach notifications failed"),
+    }
+    if let Err(error) = housekeeping(db, now).await {
+        tracing::warn!(%error, "notification housekeeping failed");
+    }
+}
+
+/// Alerts beyond the per-user cap go (DefectDojo's cleanup job), and outbox
+/// rows given up more than 30 days ago.
+async fn housekeeping(db: &Db, now: DateTime<Utc>) -> dojo_storage::StorageResult<()> {
+    let mut conn = db.conn().await?;
+    alerts::trim_per_user(&mut conn, alerts::MAX_PER_USER).await?;
+    notification_outbox::purge_given_up(&mut conn, now - chrono::Duration::days(30)).await?;
+    Ok(())
 }
 
 /// How often the metrics rollup's deltas are folded.

@@ -19,6 +19,7 @@ use crate::api::object_notes::attach_finding_note;
 use crate::api::shapes::notes::NewNote;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::notifications::{self, Event};
 
 /// Whether a save runs de-duplication and false-positive history afterwards,
 /// as an ordinary save does; risk and reopen changes skip it (workflows c.1).
@@ -179,7 +180,35 @@ pub async fn close(
     )
     .await?;
     super::leave_risk_acceptances(conn, row.id).await?;
-    save(conn, caller, current, row, now, Dedupe::Run).await
+    let saved = save(conn, caller, current, row, now, Dedupe::Run).await?;
+    let title = format!("Closing of {}", saved.title);
+    let description = format!(
+        "The finding \"{}\" was closed by {}",
+        saved.title,
+        caller.user.display_name()
+    );
+    announce(conn, "finding_closed", &saved, title, description, None).await?;
+    Ok(saved)
+}
+
+/// Records a notification about the finding (delivered outside the request);
+/// `to` names its recipients, else whoever may see the product and asked.
+async fn announce(
+    conn: &mut Conn,
+    name: &'static str,
+    finding: &Finding,
+    title: String,
+    description: String,
+    to: Option<Vec<Id>>,
+) -> Result<(), ApiError> {
+    let mut event = Event::about_finding(conn, name, finding, title)
+        .await?
+        .with_description(description);
+    if let Some(users) = to {
+        event = event.to_users(users);
+    }
+    notifications::notify(conn, &event).await?;
+    Ok(())
 }
 
 /// The active mandatory note types with no note on the finding yet, by name.
@@ -249,7 +278,15 @@ pub async fn reopen(
     )
     .await?;
     super::leave_risk_acceptances(conn, row.id).await?;
-    save(conn, caller, current, row, now, Dedupe::Skip).await
+    let saved = save(conn, caller, current, row, now, Dedupe::Skip).await?;
+    let title = format!("Reopening of {}", saved.title);
+    let description = format!(
+        "The finding \"{}\" was reopened by {}",
+        saved.title,
+        caller.user.display_name()
+    );
+    announce(conn, "finding_reopened", &saved, title, description, None).await?;
+    Ok(saved)
 }
 
 /// Marks the finding false positive (inactive, unverified, mitigated now by
@@ -371,7 +408,16 @@ pub async fn request_review(
     row.under_review = true;
     row.review_requested_by_id = Some(caller.user.id);
     links::set(conn, Link::FindingReviewers, row.id, reviewers).await?;
-    save(conn, caller, current, row, now, Dedupe::Run).await
+    let saved = save(conn, caller, current, row, now, Dedupe::Run).await?;
+    let description = format!(
+        "{} has requested a review of the finding \"{}\" for accuracy:\n\n{entry}",
+        caller.user.display_name(),
+        saved.title
+    );
+    let title = "Finding review requested".to_owned();
+    let to = Some(reviewers.to_vec());
+    announce(conn, "review_requested", &saved, title, description, to).await?;
+    Ok(saved)
 }
 
 /// Whether a user may be asked to review a finding of the product: an active

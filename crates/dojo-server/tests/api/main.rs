@@ -18,6 +18,7 @@ mod members;
 mod metadata;
 mod metrics;
 mod notes;
+mod notifications;
 mod object_notes;
 mod openapi;
 mod prefetch;

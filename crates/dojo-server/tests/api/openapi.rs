@@ -470,7 +470,34 @@ async fn seed(app: &App) -> BTreeMap<&'static str, i64> {
     seed_members(app, &mut ids).await;
     seed_configuration(app, &mut ids).await;
     seed_risk_acceptance(app, &mut ids).await;
+    seed_notifications(app, &mut ids).await;
     ids
+}
+
+/// A personal notification row for the seed's product, and a webhook.
+async fn seed_notifications(app: &App, ids: &mut BTreeMap<&'static str, i64>) {
+    for (path, body) in [
+        (
+            "notifications",
+            json!({"user": app.user.id, "product": ids["products"], "scan_added": ["alert", "mail"]}),
+        ),
+        (
+            "notification_webhooks",
+            json!({"name": "Hook", "url": "https://hooks.example.com/dojo",
+                   "header_name": "X-Token", "header_value": "s3cret", "owner": app.user.id}),
+        ),
+    ] {
+        let (status, answer) = send(
+            app,
+            &app.token,
+            "POST",
+            &format!("/api/v2/{path}/"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{path}: {answer}");
+        ids.insert(path, id(&answer["id"]));
+    }
 }
 
 /// The seed's finding, risk accepted (last: it turns the finding inactive).

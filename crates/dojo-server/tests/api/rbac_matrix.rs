@@ -484,6 +484,10 @@ const FRESH_REGULATION: &[&str] = &[
     "INSERT INTO regulation (name, acronym, category, jurisdiction) \
      VALUES ('Fresh law {n}', 'FL{n}', 'other', 'Here') RETURNING id",
 ];
+const FRESH_NOTIFICATIONS: &[&str] =
+    &["INSERT INTO notifications (template) VALUES (FALSE) RETURNING id"];
+const FRESH_WEBHOOK: &[&str] = &["INSERT INTO notification_webhooks (name, url) \
+     VALUES ('Fresh hook {n}', 'http://127.0.0.1:9/hook') RETURNING id"];
 const FRESH_ENVIRONMENT: &[&str] =
     &["INSERT INTO development_environment (name) VALUES ('Fresh env {n}') RETURNING id"];
 const FRESH_TEMPLATE: &[&str] =
@@ -860,6 +864,19 @@ fn actions() -> Vec<Action> {
         a("PUT",    "/api/v2/user_contact_infos/{uci}/", Json(|ids, _| json!({"user": ids.m.mu, "title": "put"})), F::No, Rule::Superuser(200)),
         a("PATCH",  "/api/v2/user_contact_infos/{uci}/", Json(|_, _| json!({"title": "patched"})), F::No, Rule::Superuser(200)),
         a("DELETE", "/api/v2/user_contact_infos/{fresh}/", none, F::ContactInfo, Rule::Superuser(204)),
+        // Notification settings and webhooks: superusers only.
+        a("GET",    "/api/v2/notifications/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/notifications/{fresh}/", none, F::Row(FRESH_NOTIFICATIONS), Rule::Superuser(200)),
+        a("POST",   "/api/v2/notifications/", Json(|_, c| json!({"user": c.fresh, "scan_added": ["mail", "alert"]})), F::User, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/notifications/{fresh}/", Json(|_, _| json!({"template": false, "other": []})), F::Row(FRESH_NOTIFICATIONS), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/notifications/{fresh}/", Json(|_, _| json!({"product_added": ["alert", "mail"]})), F::Row(FRESH_NOTIFICATIONS), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/notifications/{fresh}/", none, F::Row(FRESH_NOTIFICATIONS), Rule::Superuser(204)),
+        a("GET",    "/api/v2/notification_webhooks/", none, F::No, Rule::Superuser(200)),
+        a("GET",    "/api/v2/notification_webhooks/{fresh}/", none, F::Row(FRESH_WEBHOOK), Rule::Superuser(200)),
+        a("POST",   "/api/v2/notification_webhooks/", Json(|_, c| json!({"name": format!("Matrix hook {}", c.n), "url": "http://127.0.0.1:9/hook"})), F::No, Rule::Superuser(201)),
+        a("PUT",    "/api/v2/notification_webhooks/{fresh}/", Json(|_, c| json!({"name": format!("Put hook {}", c.n), "url": "http://127.0.0.1:9/put"})), F::Row(FRESH_WEBHOOK), Rule::Superuser(200)),
+        a("PATCH",  "/api/v2/notification_webhooks/{fresh}/", Json(|_, _| json!({"header_name": "X-Token"})), F::Row(FRESH_WEBHOOK), Rule::Superuser(200)),
+        a("DELETE", "/api/v2/notification_webhooks/{fresh}/", none, F::Row(FRESH_WEBHOOK), Rule::Superuser(204)),
     ]
 }
 

@@ -229,6 +229,18 @@ db_test!(
             .await
             .expect("reviewers");
         assert_eq!(reviewers, vec![writer.id]);
+        // The reviewer is told in the app (an alert, the default channel).
+        let alerts: Vec<(String, i64)> = bulk::fetch_all(
+            &mut conn,
+            "SELECT title, user_id FROM alerts WHERE title LIKE 'Finding review%' ORDER BY id",
+            &[],
+        )
+        .await
+        .expect("alerts");
+        assert_eq!(
+            alerts,
+            vec![("Finding review requested".to_owned(), writer.id)]
+        );
         drop(conn);
         assert_eq!(
             notes_of(&db, finding).await,

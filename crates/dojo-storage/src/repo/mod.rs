@@ -36,6 +36,7 @@ pub mod network_locations;
 pub mod note_histories;
 pub mod note_types;
 pub mod notes;
+pub mod notification_outbox;
 pub mod notification_webhooks;
 pub mod notifications;
 pub mod objects_reviews;

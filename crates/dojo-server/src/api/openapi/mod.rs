@@ -19,6 +19,7 @@ pub mod config;
 pub mod describe;
 pub mod findings;
 pub mod members;
+pub mod notifications;
 pub mod resources;
 pub mod risk;
 mod ui;

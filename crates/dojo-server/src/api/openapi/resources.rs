@@ -524,6 +524,7 @@ pub fn operations() -> Vec<Op> {
         .iter()
         .chain(super::config::RESOURCES)
         .chain(super::risk::RESOURCES)
+        .chain(super::notifications::RESOURCES)
         .flat_map(Resource::operations)
         .collect();
     ops.extend(actions());

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod members;
 pub mod metadata;
 pub mod notes;
+pub mod notifications;
 pub mod product_types;
 pub mod products;
 pub mod risk_acceptances;
