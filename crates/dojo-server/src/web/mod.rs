@@ -6,10 +6,15 @@
 //! takes [`CsrfForm`], which also checks the form's CSRF token. Templates extend
 //! `base.html` and carry a [`pages::Chrome`] for it.
 
+pub mod charts;
 pub mod csrf;
+pub mod format;
+pub mod listing;
 mod login;
+pub mod page_error;
 pub mod pages;
 pub mod session;
+mod viewer;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderValue;
@@ -17,7 +22,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+pub use page_error::{PageError, PageResult};
 pub use session::{Clock, CsrfForm, LoginLimit, SessionConfig, WebUser};
+pub use viewer::{Viewer, ViewerForm};
 
 use crate::AppState;
 

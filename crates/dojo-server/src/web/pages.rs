@@ -6,12 +6,15 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// What the layout (`base.html`) shows on every page: who is signed in, and the
-/// CSRF token for its sign-out button.
+/// What the layout (`base.html`) shows on every page: who is signed in, the CSRF
+/// token for its forms, which menu entry is current, and whether the
+/// superuser-only entries show.
 #[derive(Debug, Clone, Default)]
 pub struct Chrome {
     pub username: Option<String>,
     pub csrf_token: String,
+    pub section: &'static str,
+    pub superuser: bool,
 }
 
 impl Chrome {
@@ -19,6 +22,25 @@ impl Chrome {
         Chrome {
             username: Some(session.user.username.clone()),
             csrf_token: session.csrf_token(),
+            section: "",
+            superuser: session.user.is_superuser,
+        }
+    }
+
+    pub fn for_viewer(viewer: &super::Viewer, section: &'static str) -> Self {
+        Chrome {
+            section,
+            superuser: viewer.is_superuser(),
+            ..Chrome::signed_in(&viewer.session)
+        }
+    }
+
+    /// `aria-current` for the menu entry of `section`.
+    pub fn current(&self, section: &str) -> &'static str {
+        if self.section == section {
+            "page"
+        } else {
+            "false"
         }
     }
 }
@@ -126,7 +148,12 @@ pub fn safe_next(next: &str) -> Option<&str> {
     local.then_some(next)
 }
 
-fn error_page(status: StatusCode, title: &str, message: &str, reason: Option<&str>) -> Response {
+pub fn error_page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    reason: Option<&str>,
+) -> Response {
     render(
         status,
         &ErrorPage {

@@ -33,3 +33,4 @@ mod test_imports;
 mod tests;
 mod transitions;
 mod user_profile;
+mod web;
