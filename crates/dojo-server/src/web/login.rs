@@ -1,4 +1,4 @@
-//! `GET`/`POST /login`, `POST /logout` and the signed-in landing page `/`.
+//! `GET`/`POST /login` and `POST /logout`.
 //!
 //! Sign-in follows Django's `LoginView`: the form carries a CSRF token matched
 //! against the `csrftoken` cookie (there is no session yet), a wrong name, wrong
@@ -11,13 +11,13 @@
 use axum::extract::{Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use dojo_storage::repo::sessions as stored;
 use serde::Deserialize;
 
 use super::csrf;
-use super::pages::{self, Chrome, HomePage, LoginPage};
-use super::session::{self, WebUser};
+use super::pages::{self, Chrome, LoginPage};
+use super::session;
 use crate::accounts;
 use crate::AppState;
 
@@ -223,15 +223,4 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> Response
         pages::redirect("/login"),
         vec![session::clear_session_cookie()],
     )
-}
-
-/// `GET /`: the landing page of a signed-in user.
-pub async fn home(WebUser(active): WebUser) -> Response {
-    pages::render(
-        StatusCode::OK,
-        &HomePage {
-            chrome: Chrome::signed_in(&active),
-        },
-    )
-    .into_response()
 }

@@ -8,9 +8,11 @@
 
 pub mod charts;
 pub mod csrf;
+mod dashboard;
 pub mod format;
 pub mod listing;
 mod login;
+mod metrics_pages;
 pub mod page_error;
 pub mod pages;
 pub mod session;
@@ -32,10 +34,11 @@ const STYLESHEET: &str = include_str!("../../assets/web/dojo.css");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(login::home))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/static/dojo.css", get(stylesheet))
+        .merge(dashboard::routes())
+        .merge(metrics_pages::routes())
 }
 
 async fn stylesheet() -> Response {

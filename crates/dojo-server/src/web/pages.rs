@@ -56,12 +56,6 @@ pub struct LoginPage {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    pub chrome: Chrome,
-}
-
-#[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub chrome: Chrome,

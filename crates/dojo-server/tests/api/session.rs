@@ -78,10 +78,11 @@ db_test!(
         let csrf = answer.set_cookie("csrftoken").expect("csrftoken rotated");
         assert!(!csrf.contains("HttpOnly"), "{csrf}");
 
-        let home = browser.get(&site, "/").await;
+        let home = browser.get(&site, "/dashboard").await;
         assert_eq!(home.status, StatusCode::OK);
         assert!(
-            home.body.contains("Signed in as <strong>alice</strong>"),
+            home.body
+                .contains("class=\"who\" aria-current=\"false\">alice</a>"),
             "{}",
             home.body
         );
@@ -152,7 +153,10 @@ db_test!(wrong_credentials_get_the_form_back_with_one_message, |db| {
         assert!(answer.body.contains(INVALID), "{username}: {}", answer.body);
         assert!(answer.body.contains(&format!("value=\"{username}\"")));
         assert!(answer.set_cookie("sessionid").is_none(), "{username}");
-        assert_eq!(browser.get(&site, "/").await.status, StatusCode::FOUND);
+        assert_eq!(
+            browser.get(&site, "/dashboard").await.status,
+            StatusCode::FOUND
+        );
     }
 });
 
@@ -368,14 +372,17 @@ db_test!(signing_out_ends_the_session, |db| {
     let site = site(&db);
     let mut browser = Browser::default();
     browser.sign_in(&site, "root", PASSWORD, "/").await;
-    let home = browser.get(&site, "/").await;
+    let home = browser.get(&site, "/dashboard").await;
     let token = Browser::token_in(&home);
     let kept = browser.clone();
 
     // Without the form's token nothing happens.
     let refused = browser.post_form(&site, "/logout", &[]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(browser.get(&site, "/").await.status, StatusCode::OK);
+    assert_eq!(
+        browser.get(&site, "/dashboard").await.status,
+        StatusCode::OK
+    );
 
     let out = browser
         .post_form(&site, "/logout", &[("csrfmiddlewaretoken", &token)])
@@ -511,10 +518,16 @@ db_test!(sessions_expire_after_their_lifetime_and_when_idle, |db| {
     browser.sign_in(&site, "root", PASSWORD, "/").await;
     for _ in 0..13 {
         site.clock.advance(Duration::days(1));
-        assert_eq!(browser.get(&site, "/").await.status, StatusCode::OK);
+        assert_eq!(
+            browser.get(&site, "/dashboard").await.status,
+            StatusCode::OK
+        );
     }
     site.clock.advance(Duration::days(1));
-    assert_eq!(browser.get(&site, "/").await.status, StatusCode::FOUND);
+    assert_eq!(
+        browser.get(&site, "/dashboard").await.status,
+        StatusCode::FOUND
+    );
     assert_eq!(
         browser
             .api(&site, "GET", "/api/v2/findings/", None, None)
@@ -580,10 +593,13 @@ db_test!(
 
         let mut carols = Browser::default();
         carols.sign_in(&site, "carol", PASSWORD, "/").await;
-        assert_eq!(carols.get(&site, "/").await.status, StatusCode::OK);
+        assert_eq!(carols.get(&site, "/dashboard").await.status, StatusCode::OK);
         let answer = api_as_admin("DELETE", format!("/api/v2/users/{}/", carol.id), None).await;
         assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
-        assert_eq!(carols.get(&site, "/").await.status, StatusCode::FOUND);
+        assert_eq!(
+            carols.get(&site, "/dashboard").await.status,
+            StatusCode::FOUND
+        );
         assert_eq!(
             carols
                 .api(&site, "GET", "/api/v2/findings/", None, None)
@@ -595,11 +611,14 @@ db_test!(
         let dave = person(&db, "dave", false).await;
         let mut daves = Browser::default();
         daves.sign_in(&site, "dave", PASSWORD, "/").await;
-        assert_eq!(daves.get(&site, "/").await.status, StatusCode::OK);
+        assert_eq!(daves.get(&site, "/dashboard").await.status, StatusCode::OK);
         accounts::set_password(&db, "dave", "Another-Horse-43")
             .await
             .expect("new password");
-        assert_eq!(daves.get(&site, "/").await.status, StatusCode::FOUND);
+        assert_eq!(
+            daves.get(&site, "/dashboard").await.status,
+            StatusCode::FOUND
+        );
         let mut conn = db.conn().await.expect("conn");
         assert_eq!(
             sessions::count_live_for_user(&mut conn, dave.id, site.clock.now())
@@ -704,7 +723,7 @@ db_test!(
 
         let mut browser = Browser::default();
         browser.sign_in(&site, "alice", PASSWORD, "/").await;
-        let token = Browser::token_in(&browser.get(&site, "/").await);
+        let token = Browser::token_in(&browser.get(&site, "/dashboard").await);
         let refused = browser.post_form(&site, "/probe", &[("title", "x")]).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         assert!(
