@@ -2,8 +2,8 @@
 //! a multipart report in, the import engine run in one transaction, 201 with the
 //! echoed inputs, the ids of the test and its parents, and the statistics.
 
-mod form;
-mod params;
+pub(crate) mod form;
+pub(crate) mod params;
 
 use std::time::Instant;
 
@@ -55,6 +55,33 @@ async fn run(
     form: ImportForm,
     kind: Kind,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (echo, outcome) = execute(state, user, form, kind).await?;
+    let mut body = echo;
+    if kind == Kind::Import {
+        body.insert("engagement".into(), json!(outcome.engagement_id));
+    }
+    body.insert("test".into(), json!(outcome.test_id));
+    body.insert("test_id".into(), json!(outcome.test_id));
+    body.insert("engagement_id".into(), json!(outcome.engagement_id));
+    body.insert("product_id".into(), json!(outcome.product_id));
+    body.insert("product_type_id".into(), json!(outcome.product_type_id));
+    let statistics = serde_json::to_value(&outcome.statistics)
+        .map_err(|e| ApiError::Internal(format!("statistics do not serialise: {e}")))?;
+    body.insert("statistics".into(), statistics);
+    // De-duplication runs inside the import's transaction, so it is always done.
+    body.insert("deduplication_complete".into(), json!(true));
+    Ok((StatusCode::CREATED, Json(Value::Object(body))))
+}
+
+/// Reads an import or reimport form, runs it in one transaction and removes
+/// the files of deleted findings afterwards: the API's endpoints and the web
+/// import pages both go through here. Answers the echoed inputs and the outcome.
+pub(crate) async fn execute(
+    state: &AppState,
+    user: &dojo_domain::entities::User,
+    form: ImportForm,
+    kind: Kind,
+) -> Result<(serde_json::Map<String, Value>, ImportOutcome), ApiError> {
     let started = Instant::now();
     let accepted = params::read(kind, form).map_err(ApiError::Fields)?;
     check_references(state, &accepted.request).await?;
@@ -80,22 +107,7 @@ async fn run(
     };
     log(kind, &scan_type, &outcome, started);
     state.files.remove(&outcome.deleted_files).await;
-
-    let mut body = accepted.echo;
-    if kind == Kind::Import {
-        body.insert("engagement".into(), json!(outcome.engagement_id));
-    }
-    body.insert("test".into(), json!(outcome.test_id));
-    body.insert("test_id".into(), json!(outcome.test_id));
-    body.insert("engagement_id".into(), json!(outcome.engagement_id));
-    body.insert("product_id".into(), json!(outcome.product_id));
-    body.insert("product_type_id".into(), json!(outcome.product_type_id));
-    let statistics = serde_json::to_value(&outcome.statistics)
-        .map_err(|e| ApiError::Internal(format!("statistics do not serialise: {e}")))?;
-    body.insert("statistics".into(), statistics);
-    // De-duplication runs inside the import's transaction, so it is always done.
-    body.insert("deduplication_complete".into(), json!(true));
-    Ok((StatusCode::CREATED, Json(Value::Object(body))))
+    Ok((accepted.echo, outcome))
 }
 
 /// The related objects named by id must exist (DRF's `PrimaryKeyRelatedField`).

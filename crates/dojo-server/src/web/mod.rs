@@ -10,6 +10,7 @@ pub mod charts;
 pub mod csrf;
 mod dashboard;
 pub mod format;
+mod import_pages;
 pub mod listing;
 mod login;
 mod metrics_pages;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/dojo.css", get(stylesheet))
         .merge(dashboard::routes())
         .merge(metrics_pages::routes())
+        .merge(import_pages::routes())
 }
 
 async fn stylesheet() -> Response {

@@ -94,6 +94,16 @@ impl Form {
         self
     }
 
+    /// The body's content type and bytes, closed.
+    pub fn finish(mut self) -> (String, Vec<u8>) {
+        self.body
+            .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
+        (
+            format!("multipart/form-data; boundary={}", self.boundary),
+            self.body,
+        )
+    }
+
     /// A POST of this form to `path`, authenticated with `token` when given.
     pub fn post(mut self, path: &str, token: Option<&str>) -> Request<Body> {
         self.body

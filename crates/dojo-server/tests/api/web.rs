@@ -274,6 +274,18 @@ pub async fn member_of_product(
 }
 
 impl Browser {
+    /// Posts a multipart form (its CSRF field included by the caller).
+    pub async fn post_multipart(
+        &mut self,
+        site: &Site,
+        path: &str,
+        form: crate::support::Form,
+    ) -> Answer {
+        let (content_type, body) = form.finish();
+        let request = Request::post(path).header("content-type", content_type);
+        self.send(site, request, Body::from(body)).await
+    }
+
     /// Posts a form from a page: the page's CSRF token is added to `fields`.
     pub async fn submit(
         &mut self,
@@ -290,3 +302,4 @@ impl Browser {
 }
 
 mod dashboard;
+mod import;
