@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod browser;
 mod configuration;
 mod delete_preview;
 mod endpoints;
