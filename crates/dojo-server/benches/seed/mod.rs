@@ -135,10 +135,21 @@ pub async fn seed(db: &dojo_storage::Db, sizes: &[i64], reporter_id: i64) -> Vec
 
 /// Sends each GET with the token; p50, p99 and max in milliseconds.
 pub async fn time_requests(app: &axum::Router, token: &str, paths: &[String]) -> (f64, f64, f64) {
+    time_requests_with(app, ("Authorization", &format!("Token {token}")), paths).await
+}
+
+/// Sends each GET with the header (a token, a session cookie); p50, p99 and
+/// max in milliseconds.
+#[allow(dead_code, reason = "each bench binary uses the part it needs")]
+pub async fn time_requests_with(
+    app: &axum::Router,
+    (name, value): (&str, &str),
+    paths: &[String],
+) -> (f64, f64, f64) {
     let mut times = Vec::with_capacity(paths.len());
     for path in paths {
         let request = Request::get(path.as_str())
-            .header("Authorization", format!("Token {token}"))
+            .header(name, value)
             .header("Host", "bench")
             .body(Body::empty())
             .unwrap();
