@@ -72,7 +72,7 @@ fn open_svg(out: &mut String, width: u32, height: u32, label: &str) {
 fn nice_step(max: i64) -> i64 {
     let max = max.max(1);
     let rough = (max + 3) / 4;
-    let magnitude = 10_i64.pow(u32::try_from(rough.ilog10()).unwrap_or(0));
+    let magnitude = 10_i64.pow(rough.ilog10());
     for factor in [1, 2, 5, 10] {
         if factor * magnitude >= rough {
             return factor * magnitude;

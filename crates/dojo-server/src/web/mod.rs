@@ -8,12 +8,17 @@
 
 pub mod charts;
 pub mod csrf;
+mod engagements;
 pub mod format;
+mod hierarchy_common;
 pub mod listing;
 mod login;
 pub mod page_error;
 pub mod pages;
+mod product_types;
+mod products;
 pub mod session;
+mod test_pages;
 mod viewer;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -36,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/static/dojo.css", get(stylesheet))
+        .merge(product_types::routes())
+        .merge(products::routes())
+        .merge(engagements::routes())
+        .merge(test_pages::routes())
 }
 
 async fn stylesheet() -> Response {
