@@ -2,7 +2,7 @@
 //! tests, seen and changed through the browser, with the API's rights.
 
 use axum::http::StatusCode;
-use dojo_domain::entities::{Engagement, Product, ProductType, Test};
+use dojo_domain::entities::{Engagement, Product, ProductType, ProductTypeMember, Test};
 use dojo_domain::{EngagementStatus, Role};
 use dojo_storage::db_test;
 use dojo_storage::repo::{engagements, product_types, products, tests};
@@ -10,7 +10,7 @@ use dojo_storage::{bulk, Db};
 
 use crate::import::{generic, generic_form, App, GENERIC, REIMPORT};
 use crate::support::Form;
-use crate::web::{member_of_product, signed_in, site, Browser, Site};
+use crate::web::{member_of_product, person, signed_in, site, Browser, Site, PASSWORD};
 
 /// Two products, each with an engagement and a test of three imported
 /// findings (Critical, High, Low): "Shop" and "Bank".
@@ -689,5 +689,82 @@ db_test!(
             )
             .await;
         assert_eq!(other.status, StatusCode::NOT_FOUND);
+    }
+);
+
+db_test!(
+    a_product_type_page_lists_products_and_members_with_the_roles_rights,
+    |db| {
+        let p = portfolio(&db).await;
+        let site = site(&db);
+        let user = person(&db, "mia", false).await;
+        let mut conn = db.conn().await.expect("connection");
+        dojo_storage::repo::product_type_members::insert(
+            &mut conn,
+            &ProductTypeMember {
+                id: 0,
+                product_type_id: p.shop.prod_type_id,
+                user_id: user.id,
+                role_id: Role::Maintainer.id(),
+            },
+        )
+        .await
+        .expect("membership");
+        drop(conn);
+        let mut mia = Browser::default();
+        let answer = mia.sign_in(&site, "mia", PASSWORD, "/").await;
+        assert_eq!(answer.status, StatusCode::FOUND);
+
+        let list = mia.get(&site, "/product/type").await;
+        assert!(list.body.contains("Shop type") && !list.body.contains("Bank type"));
+        assert!(list.body.contains(&format!(
+            "<a href=\"/product?prod_type={}\">1</a>",
+            p.shop.prod_type_id
+        )));
+        let path = format!("/product/type/{}", p.shop.prod_type_id);
+        let page = mia.get(&site, &path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(
+            page.body.contains("<td>mia</td><td>Maintainer</td>"),
+            "{}",
+            page.body
+        );
+        assert!(page
+            .body
+            .contains(&format!("href=\"/product/{}\">Shop</a>", p.shop.id)));
+        for link in ["/add_member\"", "/add_group\"", "/edit\""] {
+            assert!(page.body.contains(link), "{link}");
+        }
+        // Deleting a product type takes Owner.
+        assert!(!page.body.contains("/delete\""));
+        let confirm = mia.get(&site, &format!("{path}/delete")).await;
+        assert_eq!(confirm.status, StatusCode::FORBIDDEN);
+        let refused = mia
+            .submit(&site, &page, &format!("{path}/delete"), &[])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM product_type").await, 2);
+        let edited = mia
+            .submit(
+                &site,
+                &page,
+                &format!("{path}/edit"),
+                &[
+                    ("name", "Shop type"),
+                    ("description", "Retail"),
+                    ("critical_product", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(edited.status, StatusCode::FOUND, "{}", edited.body);
+        let mut conn = db.conn().await.expect("connection");
+        let saved = product_types::get(&mut conn, p.shop.prod_type_id)
+            .await
+            .expect("type");
+        assert!(saved.critical_product);
+        assert_eq!(saved.description.as_deref(), Some("Retail"));
+        // A Maintainer of the type may not add product types.
+        let add = mia.get(&site, "/product/type/add").await;
+        assert_eq!(add.status, StatusCode::FORBIDDEN);
     }
 );
