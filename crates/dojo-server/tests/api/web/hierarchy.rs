@@ -768,3 +768,47 @@ db_test!(
         assert_eq!(add.status, StatusCode::FORBIDDEN);
     }
 );
+
+db_test!(a_product_page_shows_open_findings_and_the_sla, |db| {
+    let p = portfolio(&db).await;
+    let mut conn = db.conn().await.expect("connection");
+    bulk::execute(
+        &mut conn,
+        "UPDATE finding SET sla_expiration_date = '2020-01-01' \
+         WHERE product_id = $1 AND severity = 'Critical'",
+        &[p.shop.id.into()],
+    )
+    .await
+    .expect("overdue finding");
+    bulk::execute(
+        &mut conn,
+        "UPDATE product SET product_manager_id = $1 WHERE id = $2",
+        &[p.app.user.id.into(), p.shop.id.into()],
+    )
+    .await
+    .expect("manager");
+    drop(conn);
+    let site = site(&db);
+    let mut reader = member_of_product(&site, "rita", p.shop.id, Role::Reader).await;
+    let page = reader.get(&site, &format!("/product/{}", p.shop.id)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Open findings (3)"), "{}", page.body);
+    assert!(page.body.contains("<svg class=\"chart\""));
+    assert!(page.body.contains(&format!(
+        "<a href=\"/finding?test__engagement__product={}&#38;severity=High&#38;active=true\">1</a>",
+        p.shop.id
+    )));
+    let sla = &page.body[page.body.find("id=\"sla\"").expect("the SLA table")..];
+    let critical = &sla[sla.find("sev-Critical").expect("Critical row")..];
+    let row = &critical[..critical.find("</tr>").expect("row end")];
+    assert!(row.ends_with("days</td><td class=\"num\">1</td>"), "{row}");
+    let high = &sla[sla.find("sev-High").expect("High row")..];
+    let row = &high[..high.find("</tr>").expect("row end")];
+    assert!(row.ends_with("days</td><td class=\"num\">0</td>"), "{row}");
+    assert!(
+        page.body.contains("<dt>Product manager</dt><dd>admin</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td>rita</td><td>Reader</td>"));
+});
