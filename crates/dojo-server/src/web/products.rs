@@ -479,6 +479,7 @@ async fn view(State(state): State<AppState>, viewer: Viewer, Path(id): Path<Stri
         &[pid.into()],
     )
     .await?;
+    // Only published summaries, as DefectDojo's product page shows.
     type BenchmarkRow = (String, String, Option<String>, i64, i64, i64, i64, i64, i64);
     let benchmarks: Vec<BenchmarkRow> = bulk::fetch_all(
         &mut conn,
@@ -486,7 +487,7 @@ async fn view(State(state): State<AppState>, viewer: Viewer, Path(id): Path<Stri
          s.asvs_level_1_benchmark, s.asvs_level_2_score, s.asvs_level_2_benchmark, \
          s.asvs_level_3_score, s.asvs_level_3_benchmark FROM benchmark_product_summary s \
          JOIN benchmark_type bt ON bt.id = s.benchmark_type_id WHERE s.product_id = $1 \
-         ORDER BY bt.name",
+         AND s.publish = TRUE ORDER BY bt.name",
         &[pid.into()],
     )
     .await?;

@@ -313,6 +313,10 @@ db_test!(
         assert_eq!(product.user_records, Some(1200));
         assert!(!product.internet_accessible);
         drop(conn);
+        let tagged = admin.get(&site, "/product?tag=pci").await;
+        assert!(tagged.body.contains(">Portal</a>"), "{}", tagged.body);
+        let untagged = admin.get(&site, "/product?tag=public").await;
+        assert!(!untagged.body.contains(">Portal</a>"));
 
         // Engagement, closed and reopened.
         let form = admin
@@ -787,6 +791,34 @@ db_test!(a_product_page_shows_open_findings_and_the_sla, |db| {
     )
     .await
     .expect("manager");
+    bulk::execute(
+        &mut conn,
+        "INSERT INTO app_analysis (product_id, name, user_id, version, created) \
+         VALUES ($1, 'nginx', $2, '1.25', $3)",
+        &[
+            p.shop.id.into(),
+            p.app.user.id.into(),
+            chrono::Utc::now().into(),
+        ],
+    )
+    .await
+    .expect("technology");
+    bulk::execute(
+        &mut conn,
+        "INSERT INTO regulation (name, acronym, category, jurisdiction) \
+         VALUES ('Payment Card Industry', 'PCI', 'finance', 'global')",
+        &[],
+    )
+    .await
+    .expect("regulation");
+    bulk::execute(
+        &mut conn,
+        "INSERT INTO product_regulation (product_id, regulation_id) \
+         SELECT $1, id FROM regulation WHERE acronym = 'PCI'",
+        &[p.shop.id.into()],
+    )
+    .await
+    .expect("product regulation");
     drop(conn);
     let site = site(&db);
     let mut reader = member_of_product(&site, "rita", p.shop.id, Role::Reader).await;
@@ -811,4 +843,6 @@ db_test!(a_product_page_shows_open_findings_and_the_sla, |db| {
         page.body
     );
     assert!(page.body.contains("<td>rita</td><td>Reader</td>"));
+    assert!(page.body.contains("<li>nginx 1.25</li>"), "{}", page.body);
+    assert!(page.body.contains("<li>Payment Card Industry (PCI)</li>"));
 });
