@@ -313,13 +313,14 @@ async fn form_page_for(
 ) -> PageResult {
     let statuses: Vec<&str> = EngagementStatus::ALL.iter().map(|s| s.as_str()).collect();
     let types: Vec<&str> = EngagementType::ALL.iter().map(|t| t.as_str()).collect();
+    let leads = common::user_choices(conn, values.value("lead"), Some(product.id)).await?;
     let page = FormPage {
         chrome: viewer.chrome("engagements"),
         heading,
         action,
         cancel,
         product,
-        leads: common::user_choices(conn, values.value("lead")).await?,
+        leads,
         statuses: common::fixed_choices(&statuses, values.value("status")),
         types: common::fixed_choices(&types, values.value("engagement_type")),
         values,

@@ -6,6 +6,7 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
+use dojo_storage::authz::user_may_view_product_sql;
 use dojo_storage::bulk;
 use dojo_storage::metrics::SeverityCounts;
 use dojo_storage::Conn;
@@ -235,14 +236,34 @@ pub fn fixed_choices(values: &[&str], current: &str) -> Vec<Choice> {
 }
 
 /// The users offered in a user `<select>` (leads, contacts): active users, by
-/// name, bounded.
-pub async fn user_choices(conn: &mut Conn, current: &str) -> PageResult<Vec<Choice>> {
-    let rows: Vec<(i64, String)> = bulk::fetch_all(
-        conn,
-        "SELECT id, username FROM dojo_user WHERE is_active = TRUE ORDER BY username LIMIT 500",
-        &[],
-    )
-    .await?;
+/// name, bounded; with a product, only those who may view it (a lead or
+/// contact who could not open the product would be of no use, and the list
+/// would show names of people outside it).
+pub async fn user_choices(
+    conn: &mut Conn,
+    current: &str,
+    product: Option<i64>,
+) -> PageResult<Vec<Choice>> {
+    let rows: Vec<(i64, String)> = match product {
+        Some(product_id) => {
+            bulk::fetch_all(
+                conn,
+                &format!(
+                    "SELECT u.id, u.username FROM dojo_user u WHERE u.is_active = TRUE AND {} \
+                     ORDER BY u.username LIMIT 500",
+                    user_may_view_product_sql("u.id", "u.is_superuser", 1)
+                ),
+                &[product_id.into()],
+            )
+            .await?
+        }
+        None => bulk::fetch_all(
+            conn,
+            "SELECT id, username FROM dojo_user WHERE is_active = TRUE ORDER BY username LIMIT 500",
+            &[],
+        )
+        .await?,
+    };
     Ok(choices(rows, current))
 }
 

@@ -638,6 +638,7 @@ fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
 async fn form_page_for(
     conn: &mut Conn,
     viewer: &Viewer,
+    product_id: Option<i64>,
     (heading, action, cancel): (String, String, String),
     values: ListQuery,
     error: Option<String>,
@@ -658,7 +659,7 @@ async fn form_page_for(
         people.push((
             field,
             label,
-            common::user_choices(conn, values.value(field)).await?,
+            common::user_choices(conn, values.value(field), product_id).await?,
         ));
     }
     let kinds = vec![
@@ -780,7 +781,7 @@ async fn add_form(
         "/product/add".to_owned(),
         "/product".to_owned(),
     );
-    form_page_for(&mut conn, &viewer, target, values, None).await
+    form_page_for(&mut conn, &viewer, None, target, values, None).await
 }
 
 /// `POST /product/add`: the API's create, then the new product.
@@ -810,6 +811,7 @@ async fn add(
             form_page_for(
                 &mut conn,
                 &viewer,
+                None,
                 target,
                 ListQuery::from_pairs("", form),
                 Some(reason),
@@ -859,7 +861,15 @@ async fn edit_form(
     .await?;
     let tags: Vec<String> = tags.into_iter().map(|t| t.0).collect();
     let values = values_of(&product, &tags);
-    form_page_for(&mut conn, &viewer, edit_target(&product), values, None).await
+    form_page_for(
+        &mut conn,
+        &viewer,
+        Some(product.id),
+        edit_target(&product),
+        values,
+        None,
+    )
+    .await
 }
 
 /// `POST /product/{id}/edit`: the API's update (only the form's fields).
@@ -889,6 +899,7 @@ async fn edit(
             form_page_for(
                 &mut conn,
                 &viewer,
+                Some(product.id),
                 edit_target(&product),
                 ListQuery::from_pairs("", form),
                 Some(reason),

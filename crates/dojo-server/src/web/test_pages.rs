@@ -289,6 +289,7 @@ pub struct FormPage {
 async fn form_page_for(
     conn: &mut Conn,
     viewer: &Viewer,
+    product_id: i64,
     (heading, action, cancel): (String, String, String),
     values: ListQuery,
     error: Option<String>,
@@ -311,7 +312,7 @@ async fn form_page_for(
         action,
         cancel,
         test_types: common::choices(types, values.value("test_type")),
-        leads: common::user_choices(conn, values.value("lead")).await?,
+        leads: common::user_choices(conn, values.value("lead"), Some(product_id)).await?,
         environments: common::choices(environments, values.value("environment")),
         values,
         error,
@@ -391,7 +392,15 @@ async fn add_form(
             ("lead".into(), viewer.session.user.id.to_string()),
         ],
     );
-    form_page_for(&mut conn, &viewer, add_target(&engagement), values, None).await
+    form_page_for(
+        &mut conn,
+        &viewer,
+        engagement.product_id,
+        add_target(&engagement),
+        values,
+        None,
+    )
+    .await
 }
 
 /// `POST /engagement/{id}/add_tests`: the API's create, then the test.
@@ -428,6 +437,7 @@ async fn add(
             form_page_for(
                 &mut conn,
                 &viewer,
+                engagement.product_id,
                 add_target(&engagement),
                 values,
                 Some(reason),
@@ -444,7 +454,7 @@ async fn with_right(
     viewer: &Viewer,
     id: &str,
     permission: Permission,
-) -> PageResult<Test> {
+) -> PageResult<(Test, i64)> {
     let (test, product_id) = api::visible(conn, &viewer.caller, id).await?;
     if !viewer
         .caller
@@ -454,7 +464,7 @@ async fn with_right(
     {
         return Err(PageError::forbidden());
     }
-    Ok(test)
+    Ok((test, product_id))
 }
 
 fn edit_target(test: &Test) -> (String, String, String) {
@@ -472,7 +482,7 @@ async fn edit_form(
     Path(id): Path<String>,
 ) -> PageResult {
     let mut conn = state.db.conn().await?;
-    let test = with_right(&mut conn, &viewer, &id, Permission::TestEdit).await?;
+    let (test, product_id) = with_right(&mut conn, &viewer, &id, Permission::TestEdit).await?;
     let tags: Vec<(String,)> = bulk::fetch_all(
         &mut conn,
         "SELECT tg.name FROM test_tags tt JOIN tag tg ON tg.id = tt.tag_id \
@@ -482,7 +492,15 @@ async fn edit_form(
     .await?;
     let tags: Vec<String> = tags.into_iter().map(|t| t.0).collect();
     let values = values_of(&test, &tags);
-    form_page_for(&mut conn, &viewer, edit_target(&test), values, None).await
+    form_page_for(
+        &mut conn,
+        &viewer,
+        product_id,
+        edit_target(&test),
+        values,
+        None,
+    )
+    .await
 }
 
 /// `POST /test/{id}/edit`: the API's update of the form's fields.
@@ -491,7 +509,7 @@ async fn edit(
     Path(id): Path<String>,
     ViewerForm { viewer, form }: ViewerForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let test = {
+    let (test, product_id) = {
         let mut conn = state.db.conn().await?;
         with_right(&mut conn, &viewer, &id, Permission::TestEdit).await?
     };
@@ -510,7 +528,15 @@ async fn edit(
             };
             let mut conn = state.db.conn().await?;
             let values = ListQuery::from_pairs("", form);
-            form_page_for(&mut conn, &viewer, edit_target(&test), values, Some(reason)).await
+            form_page_for(
+                &mut conn,
+                &viewer,
+                product_id,
+                edit_target(&test),
+                values,
+                Some(reason),
+            )
+            .await
         }
     }
 }
@@ -522,7 +548,7 @@ async fn delete_confirm(
     Path(id): Path<String>,
 ) -> PageResult {
     let mut conn = state.db.conn().await?;
-    let test = with_right(&mut conn, &viewer, &id, Permission::TestDelete).await?;
+    let (test, _) = with_right(&mut conn, &viewer, &id, Permission::TestDelete).await?;
     let test_type = repo::test_types::get(&mut conn, test.test_type_id).await?;
     common::delete_confirm(
         &mut conn,

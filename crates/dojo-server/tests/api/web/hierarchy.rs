@@ -319,10 +319,14 @@ db_test!(
         assert!(!untagged.body.contains(">Portal</a>"));
 
         // Engagement, closed and reopened.
+        person(&db, "outsider", false).await;
         let form = admin
             .get(&site, &format!("/product/{product_id}/new_engagement"))
             .await;
         assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        // Leads are people who may open the product.
+        assert!(form.body.contains(">root</option>"));
+        assert!(!form.body.contains(">outsider</option>"), "{}", form.body);
         let created = admin
             .submit(
                 &site,
