@@ -446,6 +446,29 @@ async fn preview(
     )))
 }
 
+/// What deleting the object `id` of `resource` (a collection name of
+/// [`resources`]) would delete: each reached model with its number of rows,
+/// the object's own model first, models with no rows left out. The caller
+/// checks first that the object is visible.
+pub(crate) async fn cascade_counts(
+    conn: &mut Conn,
+    resource: &str,
+    id: i64,
+) -> Result<Vec<(&'static str, i64)>, ApiError> {
+    let root = root_of(resource);
+    let reached: Vec<(&Node, String)> = NODES
+        .iter()
+        .filter_map(|n| ids_sql(n.kind, root.kind).map(|sql| (n, sql)))
+        .collect();
+    let counts = counts(conn, &reached, id).await?;
+    Ok(reached
+        .iter()
+        .zip(counts)
+        .filter(|(_, count)| *count > 0)
+        .map(|((node, _), count)| (node.model, count))
+        .collect())
+}
+
 /// The number of rows of each reached model, with one query.
 async fn counts(
     conn: &mut Conn,

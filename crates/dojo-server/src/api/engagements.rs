@@ -56,8 +56,19 @@ async fn set_open(
     Path(id): Path<String>,
     open: bool,
 ) -> Result<Json<Value>, ApiError> {
+    close_or_reopen(&state, &caller, &id, open).await?;
+    Ok(Json(json!({})))
+}
+
+/// Closes or reopens the engagement (the API's and the pages' action).
+pub(crate) async fn close_or_reopen(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    open: bool,
+) -> Result<Engagement, ApiError> {
     let mut tx = state.db.begin().await?;
-    let mut row = visible(&mut tx, &caller, &id).await?;
+    let mut row = visible(&mut tx, caller, id).await?;
     if !caller
         .access
         .may_on_product(&mut tx, row.product_id, Permission::EngagementEdit)
@@ -90,7 +101,7 @@ async fn set_open(
         notifications::emit::engagement_status(&mut tx, &row, !open).await?;
     }
     tx.commit().await?;
-    Ok(Json(json!({})))
+    Ok(row)
 }
 
 /// `o` values (api.md §3.3).
@@ -201,7 +212,11 @@ async fn render_one(conn: &mut Conn, row: &Engagement) -> Result<Value, ApiError
 }
 
 /// The engagement if the caller may see it; 404 otherwise.
-async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Engagement, ApiError> {
+pub(crate) async fn visible(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<Engagement, ApiError> {
     let scope = Visibility::Product("e.product_id");
     find_visible(conn, caller, "engagement e", "e", scope, id, MODEL).await
 }
@@ -251,15 +266,58 @@ async fn create_engagement(
     body: RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut tx = state.db.begin().await?;
-    check_parent(&mut tx, &caller, &body, Permission::EngagementAdd).await?;
-    let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::engagements::insert(&mut tx, &row).await?;
-    notifications::emit::engagement_added(&mut tx, &saved).await?;
-    save_tags(&mut tx, saved.id, input.tags.as_ref()).await?;
+    let saved = create(&mut tx, &caller, &body).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Creates the engagement the body describes (the API's and the pages'
+/// create), within the caller's transaction.
+pub(crate) async fn create(
+    tx: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+) -> Result<Engagement, ApiError> {
+    check_parent(tx, caller, body, Permission::EngagementAdd).await?;
+    let (row, input) = shape::read(body, Mode::Create, None).map_err(ApiError::Fields)?;
+    references::check(tx, &input.references).await?;
+    let saved = repo::engagements::insert(tx, &row).await?;
+    notifications::emit::engagement_added(tx, &saved).await?;
+    save_tags(tx, saved.id, input.tags.as_ref()).await?;
+    Ok(saved)
+}
+
+/// Saves the body over the engagement `id` (the API's and the pages' edit).
+pub(crate) async fn save(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+    mode: Mode,
+) -> Result<Engagement, ApiError> {
+    let current = visible(tx, caller, id).await?;
+    if !caller
+        .access
+        .may_on_product(tx, current.product_id, Permission::EngagementEdit)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    // Moving an engagement to another product needs the right to add there.
+    if row.product_id != current.product_id
+        && !caller
+            .access
+            .may_on_product(tx, row.product_id, Permission::EngagementAdd)
+            .await?
+    {
+        return Err(ApiError::denied());
+    }
+    references::check(tx, &input.references).await?;
+    let saved = repo::engagements::save(tx, &row).await?;
+    save_tags(tx, saved.id, input.tags.as_ref()).await?;
+    Ok(saved)
 }
 
 async fn update(
@@ -270,27 +328,7 @@ async fn update(
     mode: Mode,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = state.db.begin().await?;
-    let current = visible(&mut tx, caller, id).await?;
-    if !caller
-        .access
-        .may_on_product(&mut tx, current.product_id, Permission::EngagementEdit)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
-    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
-    // Moving an engagement to another product needs the right to add there.
-    if row.product_id != current.product_id
-        && !caller
-            .access
-            .may_on_product(&mut tx, row.product_id, Permission::EngagementAdd)
-            .await?
-    {
-        return Err(ApiError::denied());
-    }
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::engagements::save(&mut tx, &row).await?;
-    save_tags(&mut tx, saved.id, input.tags.as_ref()).await?;
+    let saved = save(&mut tx, caller, id, body, mode).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -312,8 +350,14 @@ async fn delete_engagement(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    delete(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the engagement and everything under it (the API's and the pages' delete).
+pub(crate) async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
     let mut conn = state.db.conn().await?;
-    let row = visible(&mut conn, &caller, &id).await?;
+    let row = visible(&mut conn, caller, id).await?;
     if !caller
         .access
         .may_on_product(&mut conn, row.product_id, Permission::EngagementDelete)
@@ -324,5 +368,5 @@ async fn delete_engagement(
     drop(conn);
     let deleted = cascade::delete_engagement(&state.db, row.id).await?;
     state.files.remove(&deleted.files).await;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

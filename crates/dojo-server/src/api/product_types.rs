@@ -116,7 +116,11 @@ async fn render_one(conn: &mut Conn, row: &ProductType) -> Result<Value, ApiErro
 }
 
 /// The product type if the caller may see it; 404 otherwise.
-async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<ProductType, ApiError> {
+pub(crate) async fn visible(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<ProductType, ApiError> {
     let scope = Visibility::ProductType("t.id");
     find_visible(conn, caller, "product_type t", "t", scope, id, MODEL).await
 }
@@ -162,27 +166,55 @@ async fn create_product_type(
     caller: Caller,
     body: RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !caller.access.may_add_product_type() {
-        return Err(ApiError::denied());
-    }
-    let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
     let mut tx = state.db.begin().await?;
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::product_types::insert(&mut tx, &row).await?;
-    notifications::emit::product_type_added(&mut tx, &saved).await?;
-    set_authorized_users(
-        &mut tx,
-        &caller,
-        saved.id,
-        input.authorized_users.as_deref(),
-    )
-    .await?;
+    let saved = create(&mut tx, &caller, &body).await?;
     let body = render(&mut tx, std::slice::from_ref(&saved))
         .await?
         .pop()
         .unwrap_or(Value::Null);
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Creates the product type the body describes (the API's and the pages'
+/// create), within the caller's transaction.
+pub(crate) async fn create(
+    tx: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+) -> Result<ProductType, ApiError> {
+    if !caller.access.may_add_product_type() {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, Mode::Create, None).map_err(ApiError::Fields)?;
+    references::check(tx, &input.references).await?;
+    let saved = repo::product_types::insert(tx, &row).await?;
+    notifications::emit::product_type_added(tx, &saved).await?;
+    set_authorized_users(tx, caller, saved.id, input.authorized_users.as_deref()).await?;
+    Ok(saved)
+}
+
+/// Saves the body over the product type `id` (the API's and the pages' edit).
+pub(crate) async fn save(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+    mode: Mode,
+) -> Result<ProductType, ApiError> {
+    let current = visible(tx, caller, id).await?;
+    if !caller
+        .access
+        .may_on_product_type(tx, current.id, Permission::ProductTypeEdit)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    references::check(tx, &input.references).await?;
+    let saved = repo::product_types::update(tx, &row).await?;
+    set_authorized_users(tx, caller, saved.id, input.authorized_users.as_deref()).await?;
+    Ok(saved)
 }
 
 async fn update(
@@ -193,18 +225,7 @@ async fn update(
     mode: Mode,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = state.db.begin().await?;
-    let current = visible(&mut tx, caller, id).await?;
-    if !caller
-        .access
-        .may_on_product_type(&mut tx, current.id, Permission::ProductTypeEdit)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
-    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::product_types::update(&mut tx, &row).await?;
-    set_authorized_users(&mut tx, caller, saved.id, input.authorized_users.as_deref()).await?;
+    let saved = save(&mut tx, caller, id, body, mode).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -226,8 +247,14 @@ async fn delete_product_type(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    delete(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the product type and everything under it (the API's and the pages' delete).
+pub(crate) async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
     let mut conn = state.db.conn().await?;
-    let row = visible(&mut conn, &caller, &id).await?;
+    let row = visible(&mut conn, caller, id).await?;
     if !caller
         .access
         .may_on_product_type(&mut conn, row.id, Permission::ProductTypeDelete)
@@ -238,5 +265,5 @@ async fn delete_product_type(
     drop(conn);
     let deleted = cascade::delete_product_type(&state.db, row.id).await?;
     state.files.remove(&deleted.files).await;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

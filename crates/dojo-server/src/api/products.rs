@@ -207,7 +207,11 @@ async fn render_one(conn: &mut Conn, row: &Product) -> Result<Value, ApiError> {
 }
 
 /// The product if the caller may see it; 404 otherwise.
-async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Product, ApiError> {
+pub(crate) async fn visible(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<Product, ApiError> {
     let scope = Visibility::Product("p.id");
     find_visible(conn, caller, "product p", "p", scope, id, MODEL).await
 }
@@ -281,19 +285,67 @@ async fn create_product(
     body: RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut tx = state.db.begin().await?;
-    let product_type_id = references::parent_id(&body, "prod_type")?;
-    check_product_type(&mut tx, &caller, product_type_id).await?;
-    let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::products::insert(&mut tx, &row).await?;
-    notifications::emit::product_added(&mut tx, &saved).await?;
-    save_relations(&mut tx, &caller, saved.id, &input).await?;
+    let saved = create(&mut tx, &caller, &body).await?;
     let body = render(&mut tx, std::slice::from_ref(&saved))
         .await?
         .pop()
         .unwrap_or(Value::Null);
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Creates the product the body describes (the API's and the pages' create),
+/// within the caller's transaction.
+pub(crate) async fn create(
+    tx: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+) -> Result<Product, ApiError> {
+    let product_type_id = references::parent_id(body, "prod_type")?;
+    check_product_type(tx, caller, product_type_id).await?;
+    let (row, input) = shape::read(body, Mode::Create, None).map_err(ApiError::Fields)?;
+    references::check(tx, &input.references).await?;
+    let saved = repo::products::insert(tx, &row).await?;
+    notifications::emit::product_added(tx, &saved).await?;
+    save_relations(tx, caller, saved.id, &input).await?;
+    Ok(saved)
+}
+
+/// Saves the body over the product `id` (the API's and the pages' edit).
+pub(crate) async fn save(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+    mode: Mode,
+) -> Result<Product, ApiError> {
+    let current = visible(tx, caller, id).await?;
+    if !caller
+        .access
+        .may_on_product(tx, current.id, Permission::ProductEdit)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    if row.prod_type_id != current.prod_type_id {
+        check_product_type(tx, caller, row.prod_type_id).await?;
+    }
+    references::check(tx, &input.references).await?;
+    let saved = repo::products::update(tx, &row).await?;
+    if saved.sla_configuration_id != current.sla_configuration_id {
+        // Another configuration: every finding's SLA date (workflows.md §e).
+        let all = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ];
+        let scope = SlaScope::Product(saved.id);
+        crate::api::sla_configurations::recompute(tx, scope, &all).await?;
+    }
+    save_relations(tx, caller, saved.id, &input).await?;
+    Ok(saved)
 }
 
 async fn update(
@@ -304,32 +356,7 @@ async fn update(
     mode: Mode,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = state.db.begin().await?;
-    let current = visible(&mut tx, caller, id).await?;
-    if !caller
-        .access
-        .may_on_product(&mut tx, current.id, Permission::ProductEdit)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
-    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
-    if row.prod_type_id != current.prod_type_id {
-        check_product_type(&mut tx, caller, row.prod_type_id).await?;
-    }
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::products::update(&mut tx, &row).await?;
-    if saved.sla_configuration_id != current.sla_configuration_id {
-        // Another configuration: every finding's SLA date (workflows.md §e).
-        let all = [
-            Severity::Critical,
-            Severity::High,
-            Severity::Medium,
-            Severity::Low,
-        ];
-        let scope = SlaScope::Product(saved.id);
-        crate::api::sla_configurations::recompute(&mut tx, scope, &all).await?;
-    }
-    save_relations(&mut tx, caller, saved.id, &input).await?;
+    let saved = save(&mut tx, caller, id, body, mode).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -351,8 +378,14 @@ async fn delete_product(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    delete(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the product and everything under it (the API's and the pages' delete).
+pub(crate) async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
     let mut conn = state.db.conn().await?;
-    let row = visible(&mut conn, &caller, &id).await?;
+    let row = visible(&mut conn, caller, id).await?;
     if !caller
         .access
         .may_on_product(&mut conn, row.id, Permission::ProductDelete)
@@ -363,5 +396,5 @@ async fn delete_product(
     drop(conn);
     let deleted = cascade::delete_product(&state.db, row.id).await?;
     state.files.remove(&deleted.files).await;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

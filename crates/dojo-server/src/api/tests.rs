@@ -212,7 +212,11 @@ async fn render_one(conn: &mut Conn, row: &Test) -> Result<Value, ApiError> {
 }
 
 /// The test and its product's id if the caller may see it; 404 otherwise.
-async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<(Test, i64), ApiError> {
+pub(crate) async fn visible(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Test, i64), ApiError> {
     let scope = Visibility::Product("e.product_id");
     let test: Test = find_visible(conn, caller, FROM, "t", scope, id, MODEL).await?;
     let engagement = repo::engagements::get(conn, test.engagement_id).await?;
@@ -238,32 +242,7 @@ async fn create_test(
     body: RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut tx = state.db.begin().await?;
-    let engagement_id = references::parent_id(&body, "engagement")?;
-    let engagement: Engagement = repo::engagements::find(&mut tx, engagement_id)
-        .await?
-        .ok_or(ApiError::NoMatch("Engagement"))?;
-    if !caller
-        .access
-        .may_on_product(&mut tx, engagement.product_id, Permission::TestAdd)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
-    let (row, input) = shape::read(&body, Mode::Create, None).map_err(ApiError::Fields)?;
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::tests::insert(&mut tx, &row).await?;
-    notifications::emit::test_added(&mut tx, &saved).await?;
-    if let Some(tags) = &input.tags {
-        tags::set(&mut tx, Tagged::Test, saved.id, tags).await?;
-    }
-    for note in input.notes.iter().flatten() {
-        bulk::execute(
-            &mut tx,
-            "INSERT INTO test_notes (test_id, notes_id) VALUES ($1, $2)",
-            &[saved.id.into(), (*note).into()],
-        )
-        .await?;
-    }
+    let saved = create(&mut tx, &caller, &body).await?;
     let extra = extras(&mut tx, std::slice::from_ref(&saved))
         .await?
         .pop()
@@ -275,6 +254,67 @@ async fn create_test(
     ))
 }
 
+/// Creates the test the body describes (the API's and the pages' create),
+/// within the caller's transaction.
+pub(crate) async fn create(
+    tx: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+) -> Result<Test, ApiError> {
+    let engagement_id = references::parent_id(body, "engagement")?;
+    let engagement: Engagement = repo::engagements::find(tx, engagement_id)
+        .await?
+        .ok_or(ApiError::NoMatch("Engagement"))?;
+    if !caller
+        .access
+        .may_on_product(tx, engagement.product_id, Permission::TestAdd)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, Mode::Create, None).map_err(ApiError::Fields)?;
+    references::check(tx, &input.references).await?;
+    let saved = repo::tests::insert(tx, &row).await?;
+    notifications::emit::test_added(tx, &saved).await?;
+    if let Some(tags) = &input.tags {
+        tags::set(tx, Tagged::Test, saved.id, tags).await?;
+    }
+    for note in input.notes.iter().flatten() {
+        bulk::execute(
+            tx,
+            "INSERT INTO test_notes (test_id, notes_id) VALUES ($1, $2)",
+            &[saved.id.into(), (*note).into()],
+        )
+        .await?;
+    }
+    Ok(saved)
+}
+
+/// Saves the body over the test `id` (the API's and the pages' edit).
+pub(crate) async fn save(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+    mode: Mode,
+) -> Result<Test, ApiError> {
+    let (current, product_id) = visible(tx, caller, id).await?;
+    if !caller
+        .access
+        .may_on_product(tx, product_id, Permission::TestEdit)
+        .await?
+    {
+        return Err(ApiError::denied());
+    }
+    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    references::check(tx, &input.references).await?;
+    let saved = repo::tests::save(tx, &row).await?;
+    if let Some(tags) = &input.tags {
+        tags::set(tx, Tagged::Test, saved.id, tags).await?;
+    }
+    Ok(saved)
+}
+
 async fn update(
     state: &AppState,
     caller: &Caller,
@@ -283,20 +323,7 @@ async fn update(
     mode: Mode,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = state.db.begin().await?;
-    let (current, product_id) = visible(&mut tx, caller, id).await?;
-    if !caller
-        .access
-        .may_on_product(&mut tx, product_id, Permission::TestEdit)
-        .await?
-    {
-        return Err(ApiError::denied());
-    }
-    let (row, input) = shape::read(body, mode, Some(&current)).map_err(ApiError::Fields)?;
-    references::check(&mut tx, &input.references).await?;
-    let saved = repo::tests::save(&mut tx, &row).await?;
-    if let Some(tags) = &input.tags {
-        tags::set(&mut tx, Tagged::Test, saved.id, tags).await?;
-    }
+    let saved = save(&mut tx, caller, id, body, mode).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -318,8 +345,14 @@ async fn delete_test(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    delete(&state, &caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the test and everything under it (the API's and the pages' delete).
+pub(crate) async fn delete(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
     let mut conn = state.db.conn().await?;
-    let (row, product_id) = visible(&mut conn, &caller, &id).await?;
+    let (row, product_id) = visible(&mut conn, caller, id).await?;
     if !caller
         .access
         .may_on_product(&mut conn, product_id, Permission::TestDelete)
@@ -330,5 +363,5 @@ async fn delete_test(
     drop(conn);
     let deleted = cascade::delete_test(&state.db, row.id).await?;
     state.files.remove(&deleted.files).await;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }

@@ -11,12 +11,17 @@ pub mod csrf;
 mod dashboard;
 pub mod format;
 mod import_pages;
+mod engagements;
+mod hierarchy_common;
 pub mod listing;
 mod login;
 mod metrics_pages;
 pub mod page_error;
 pub mod pages;
+mod product_types;
+mod products;
 pub mod session;
+mod test_pages;
 mod viewer;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -41,6 +46,10 @@ pub fn routes() -> Router<AppState> {
         .merge(dashboard::routes())
         .merge(metrics_pages::routes())
         .merge(import_pages::routes())
+        .merge(product_types::routes())
+        .merge(products::routes())
+        .merge(engagements::routes())
+        .merge(test_pages::routes())
 }
 
 async fn stylesheet() -> Response {

@@ -303,3 +303,4 @@ impl Browser {
 
 mod dashboard;
 mod import;
+mod hierarchy;
