@@ -8,12 +8,18 @@
 
 pub mod charts;
 pub mod csrf;
+mod finding_templates;
 pub mod format;
+mod groups;
 pub mod listing;
 mod login;
+mod memberships;
 pub mod page_error;
 pub mod pages;
+mod profile;
 pub mod session;
+mod sla_configs;
+mod users;
 mod viewer;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -36,6 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/static/dojo.css", get(stylesheet))
+        .merge(sla_configs::routes())
+        .merge(finding_templates::routes())
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(memberships::routes())
+        .merge(profile::routes())
 }
 
 async fn stylesheet() -> Response {
