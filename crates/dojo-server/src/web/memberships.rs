@@ -330,6 +330,11 @@ async fn add(
     let role = form.value("role").to_owned();
     let mut tx = state.db.begin().await?;
     let (scope_id, scope_name) = visible_scope(&mut tx, &viewer.caller, spec.scope, &id).await?;
+    // Refused before the name is looked up, so that the answer tells someone
+    // who may not add members nothing about who exists.
+    if !api::may_manage(&mut tx, &viewer.caller, spec.scope, scope_id).await? {
+        return Err(PageError::forbidden());
+    }
     let result = match holder_id(&mut tx, spec.holder, &holder).await {
         Ok(holder_id) => {
             let body = body(spec, scope_id, holder_id, &role);

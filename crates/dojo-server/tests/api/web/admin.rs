@@ -776,6 +776,16 @@ db_test!(memberships_follow_the_maintainer_and_owner_rules, |db| {
         .get(&site, &format!("/product/{product}/add_group"))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let profile = reader.get(&site, "/profile").await;
+    let refused = reader
+        .submit(
+            &site,
+            &profile,
+            &add,
+            &[("user", "nobody"), ("role", &writer_role)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
 
     // Removing: the Maintainer removes carol.
     let form = maint
