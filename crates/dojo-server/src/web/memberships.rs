@@ -47,6 +47,10 @@ pub fn routes() -> Router<AppState> {
             "/product/type/{id}/add_group",
         ))
         .merge(add_routes(&DOJO_GROUP_MEMBERS, "/group/{id}/add_member"))
+        .merge(add_routes(
+            &DOJO_GROUP_MEMBERS,
+            "/group/{id}/add_group_member",
+        ))
         .merge(row_routes(
             &PRODUCT_MEMBERS,
             "/product_member/{id}/edit",
@@ -69,8 +73,8 @@ pub fn routes() -> Router<AppState> {
         ))
         .merge(row_routes(
             &DOJO_GROUP_MEMBERS,
-            "/group/group_member/{id}/edit_group_member",
-            "/group/group_member/{id}/delete_group_member",
+            "/group/member/{id}/edit_group_member",
+            "/group/member/{id}/delete_group_member",
         ))
 }
 
@@ -124,8 +128,8 @@ pub(super) fn row_urls(spec: &Spec, id: i64) -> (String, String) {
             format!("/product_type_group/{id}/delete"),
         ),
         (Scope::Group, _) => (
-            format!("/group/group_member/{id}/edit_group_member"),
-            format!("/group/group_member/{id}/delete_group_member"),
+            format!("/group/member/{id}/edit_group_member"),
+            format!("/group/member/{id}/delete_group_member"),
         ),
     }
 }

@@ -3,7 +3,7 @@
 //! same token `/api/v2/api-token-auth/` hands out) and `/alerts`.
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
@@ -30,8 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/profile", get(show).post(save))
         .route("/change_password", get(password_form).post(change_password))
         .route("/api/key-v2", get(token_page).post(new_token))
-        .route("/alerts", get(alert_list))
-        .route("/alerts/{id}/delete", post(delete_alert))
+        .route("/alerts", get(alert_list).post(delete_selected))
         .route("/delete_alerts", post(delete_alerts))
 }
 
@@ -295,15 +294,16 @@ async fn alert_list(
     ))
 }
 
-async fn delete_alert(
+/// `POST /alerts`: removes the ticked alerts (`alert_select`) of the viewer;
+/// ids of other users' alerts match nothing.
+async fn delete_selected(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    ViewerForm { viewer, .. }: Form,
+    ViewerForm { viewer, form }: Form,
 ) -> PageResult {
-    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
+    let ids = ListQuery::from_pairs("", form).ids("alert_select");
     let mut conn = state.db.conn().await?;
-    if !alerts::delete_for_user(&mut conn, viewer.caller.user.id, id).await? {
-        return Err(PageError::NotFound);
+    for id in ids {
+        alerts::delete_for_user(&mut conn, viewer.caller.user.id, id).await?;
     }
     Ok(pages::redirect("/alerts"))
 }

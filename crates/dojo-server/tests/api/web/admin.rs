@@ -1007,6 +1007,63 @@ db_test!(groups_are_managed_by_their_owners_and_maintainers, |db| {
     drop(conn);
     let mut olivia = Browser::default();
     olivia.sign_in(&site, "olivia", PASSWORD, "/").await;
+    // The group's Owner changes roles; its last Owner stays.
+    let mallory_row = scalar(
+        &db,
+        "SELECT id FROM dojo_group_member WHERE user_id = $1",
+        &[member.id.into()],
+    )
+    .await;
+    let edit_member = format!("/group/member/{mallory_row}/edit_group_member");
+    let writer = Role::Writer.id().to_string();
+    let changed = post_from(
+        &mut olivia,
+        &site,
+        &edit_member,
+        &edit_member,
+        &[("role", &writer)],
+    )
+    .await;
+    redirected(&changed, &format!("/group/{group}"));
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT role_id FROM dojo_group_member WHERE id = $1",
+            &[mallory_row.into()]
+        )
+        .await,
+        Role::Writer.id()
+    );
+    let olivia_row = scalar(
+        &db,
+        "SELECT id FROM dojo_group_member WHERE user_id = $1",
+        &[olivia_id.into()],
+    )
+    .await;
+    let page = olivia.get(&site, &format!("/group/{group}")).await;
+    let kept = olivia
+        .submit(
+            &site,
+            &page,
+            &format!("/group/member/{olivia_row}/delete_group_member"),
+            &[],
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::BAD_REQUEST);
+    assert!(
+        kept.body.contains("There must be at least one owner"),
+        "{}",
+        kept.body
+    );
+    let removed = olivia
+        .submit(
+            &site,
+            &page,
+            &format!("/group/member/{mallory_row}/delete_group_member"),
+            &[],
+        )
+        .await;
+    redirected(&removed, &format!("/group/{group}"));
     let confirm = olivia.get(&site, &format!("/group/{group}/delete")).await;
     assert_eq!(confirm.status, StatusCode::OK);
     let deleted = olivia
@@ -1206,13 +1263,16 @@ db_test!(alerts_are_the_viewers_own, |db| {
         &[frank.id.into()],
     )
     .await;
-    let foreign = browser
-        .submit(&site, &page, &format!("/alerts/{franks}/delete"), &[])
-        .await;
-    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
     let first = scalar(&db, "SELECT id FROM alerts WHERE title = 'First'", &[]).await;
+    let (franks, first) = (franks.to_string(), first.to_string());
+    // Frank's alert is not erin's to remove: only her ticked one goes.
     let deleted = browser
-        .submit(&site, &page, &format!("/alerts/{first}/delete"), &[])
+        .submit(
+            &site,
+            &page,
+            "/alerts",
+            &[("alert_select", &franks), ("alert_select", &first)],
+        )
         .await;
     redirected(&deleted, "/alerts");
     assert_eq!(
