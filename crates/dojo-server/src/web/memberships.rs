@@ -27,6 +27,7 @@ use crate::api::memberships::{
     PRODUCT_TYPE_GROUPS, PRODUCT_TYPE_MEMBERS,
 };
 use crate::api::shapes::members::Membership;
+use crate::api::users as api_users;
 use crate::api::RequestFields;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -50,6 +51,26 @@ pub fn routes() -> Router<AppState> {
         .merge(add_routes(
             &DOJO_GROUP_MEMBERS,
             "/group/{id}/add_group_member",
+        ))
+        .merge(holder_routes(
+            &PRODUCT_MEMBERS,
+            "/user/{id}/add_product_member",
+        ))
+        .merge(holder_routes(
+            &PRODUCT_TYPE_MEMBERS,
+            "/user/{id}/add_product_type_member",
+        ))
+        .merge(holder_routes(
+            &DOJO_GROUP_MEMBERS,
+            "/user/{id}/add_group_member",
+        ))
+        .merge(holder_routes(
+            &PRODUCT_GROUPS,
+            "/group/{id}/add_product_group",
+        ))
+        .merge(holder_routes(
+            &PRODUCT_TYPE_GROUPS,
+            "/group/{id}/add_product_type_group",
         ))
         .merge(row_routes(
             &PRODUCT_MEMBERS,
@@ -76,6 +97,18 @@ pub fn routes() -> Router<AppState> {
             "/group/member/{id}/edit_group_member",
             "/group/member/{id}/delete_group_member",
         ))
+}
+
+/// The forms on a user's or group's page that give it a role on something
+/// named in the form (DefectDojo's `add_product_member` and the like).
+fn holder_routes(spec: &'static Spec, path: &'static str) -> Router<AppState> {
+    Router::new().route(
+        path,
+        get(move |s: State<AppState>, v: Viewer, p: Path<String>| {
+            holder_add_form(spec, path, s, v, p)
+        })
+        .post(move |s: State<AppState>, p: Path<String>, f: Form| holder_add(spec, path, s, p, f)),
+    )
 }
 
 fn add_routes(spec: &'static Spec, path: &str) -> Router<AppState> {
@@ -146,6 +179,21 @@ fn holder_noun(holder: Holder) -> &'static str {
     match holder {
         Holder::User => "user",
         Holder::Group => "group",
+    }
+}
+
+fn name_label(holder: Holder) -> &'static str {
+    match holder {
+        Holder::User => "Username",
+        Holder::Group => "Group name",
+    }
+}
+
+fn scope_label(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Product => "Product name",
+        Scope::ProductType => "Product type name",
+        Scope::Group => "Group name",
     }
 }
 
@@ -251,11 +299,14 @@ pub struct MemberFormPage {
     pub title: String,
     pub action: String,
     pub back: String,
-    pub scope_name: String,
-    /// What the holder is called ("user", "group").
-    pub holder_noun: &'static str,
-    /// The holder's name: typed in when adding, shown when editing.
-    pub holder: String,
+    /// What the breadcrumb back calls the page it leads to.
+    pub back_name: String,
+    /// The field naming who or what gets the role, when adding.
+    pub name_field: &'static str,
+    pub name_label: &'static str,
+    pub name_value: String,
+    /// Whose role this is, when editing.
+    pub fixed: String,
     pub editing: bool,
     pub role: String,
     pub roles: Vec<(String, &'static str)>,
@@ -312,9 +363,11 @@ fn add_page(
         ),
         action: format!("{back}/{path}"),
         back,
-        scope_name,
-        holder_noun: holder_noun(spec.holder),
-        holder: holder.to_owned(),
+        back_name: scope_name,
+        name_field: spec.holder.field(),
+        name_label: name_label(spec.holder),
+        name_value: holder.to_owned(),
+        fixed: String::new(),
         editing: false,
         role: role.to_owned(),
         roles: roles(),
@@ -382,9 +435,11 @@ async fn edit_page(
         ),
         action,
         back: scope_url(spec.scope, row.scope),
-        scope_name,
-        holder_noun: holder_noun(spec.holder),
-        holder,
+        back_name: scope_name,
+        name_field: spec.holder.field(),
+        name_label: name_label(spec.holder),
+        name_value: String::new(),
+        fixed: format!("{}: {holder}", name_label(spec.holder)),
         editing: true,
         role: role.to_owned(),
         roles: roles(),
@@ -465,5 +520,156 @@ async fn delete(
             Ok(pages::redirect(&target))
         }
         Removal::LastOwner => Err(PageError::BadRequest(api::LAST_OWNER.into())),
+    }
+}
+
+/// The user or group a holder page is about: users are for superusers (as
+/// the API's users), groups for whoever sees them (as the API's groups).
+async fn visible_holder(
+    conn: &mut Conn,
+    caller: &Caller,
+    holder: Holder,
+    id: &str,
+) -> Result<(i64, String), ApiError> {
+    match holder {
+        Holder::User => {
+            api_users::require_superuser(caller)?;
+            let user = api_users::find_user(conn, id).await?;
+            Ok((user.id, user.username))
+        }
+        Holder::Group => {
+            let group = dojo_groups::visible(conn, caller, id).await?;
+            Ok((group.id, group.name))
+        }
+    }
+}
+
+fn holder_url(holder: Holder, id: i64) -> String {
+    match holder {
+        Holder::User => format!("/user/{id}"),
+        Holder::Group => format!("/group/{id}"),
+    }
+}
+
+/// The id of the product, product type or group named `name` among those
+/// the caller sees; the same message for one that exists but is hidden.
+async fn scope_named(
+    conn: &mut Conn,
+    caller: &Caller,
+    scope: Scope,
+    name: &str,
+) -> Result<i64, ApiError> {
+    let mut params: Vec<Param> = vec![name.trim().into()];
+    let condition = match scope {
+        Scope::Product => caller.access.product_filter("t.id", &mut params),
+        Scope::ProductType => caller.access.product_type_filter("t.id", &mut params),
+        Scope::Group => dojo_groups::visible_filter(caller, "t.id", &mut params),
+    }
+    .map(|c| format!(" AND {c}"))
+    .unwrap_or_default();
+    let rows: Vec<(i64,)> = bulk::fetch_all(
+        conn,
+        &format!(
+            "SELECT t.id FROM {} t WHERE t.name = $1{condition}",
+            scope.table()
+        ),
+        &params,
+    )
+    .await?;
+    rows.into_iter().next().map(|r| r.0).ok_or_else(|| {
+        ApiError::field(
+            scope.field(),
+            format!(
+                "There is no {} named \"{}\".",
+                scope_noun(scope),
+                name.trim()
+            ),
+        )
+    })
+}
+
+fn holder_page(
+    spec: &Spec,
+    path: &str,
+    viewer: &Viewer,
+    (holder_id, holder_name): (i64, String),
+    name: &str,
+    role: &str,
+    errors: Vec<String>,
+) -> MemberFormPage {
+    let back = holder_url(spec.holder, holder_id);
+    MemberFormPage {
+        chrome: viewer.chrome(match spec.holder {
+            Holder::User => "users",
+            Holder::Group => "groups",
+        }),
+        title: format!(
+            "Give {} {holder_name} a role on a {}",
+            holder_noun(spec.holder),
+            scope_noun(spec.scope)
+        ),
+        action: path.replace("{id}", &holder_id.to_string()),
+        back,
+        back_name: holder_name,
+        name_field: spec.scope.field(),
+        name_label: scope_label(spec.scope),
+        name_value: name.to_owned(),
+        fixed: String::new(),
+        editing: false,
+        role: role.to_owned(),
+        roles: roles(),
+        delete_action: None,
+        errors,
+    }
+}
+
+async fn holder_add_form(
+    spec: &'static Spec,
+    path: &'static str,
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> PageResult {
+    let mut conn = state.db.conn().await?;
+    let holder = visible_holder(&mut conn, &viewer.caller, spec.holder, &id).await?;
+    Ok(pages::render(
+        StatusCode::OK,
+        &holder_page(spec, path, &viewer, holder, "", "", Vec::new()),
+    ))
+}
+
+/// `POST /user/{id}/add_product_member` and the like: the API's checks on the
+/// named product, product type or group (the right to manage its members).
+async fn holder_add(
+    spec: &'static Spec,
+    path: &'static str,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ViewerForm { viewer, form }: Form,
+) -> PageResult {
+    let form = ListQuery::from_pairs("", form);
+    let name = form.value(spec.scope.field()).to_owned();
+    let role = form.value("role").to_owned();
+    let mut tx = state.db.begin().await?;
+    let holder = visible_holder(&mut tx, &viewer.caller, spec.holder, &id).await?;
+    let result = match scope_named(&mut tx, &viewer.caller, spec.scope, &name).await {
+        Ok(scope_id) => {
+            let body = body(spec, scope_id, holder.0, &role);
+            api::insert_from(spec, &mut tx, &viewer.caller, &body).await
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(pages::redirect(&holder_url(spec.holder, holder.0)))
+        }
+        Err(error) => {
+            let errors = form_messages(error)?;
+            Ok(pages::render(
+                StatusCode::BAD_REQUEST,
+                &holder_page(spec, path, &viewer, holder, &name, &role, errors),
+            ))
+        }
     }
 }

@@ -1307,3 +1307,116 @@ db_test!(alerts_are_the_viewers_own, |db| {
     let empty = browser.get(&site, "/alerts").await;
     assert!(empty.body.contains("Nothing to show"), "{}", empty.body);
 });
+
+db_test!(users_and_groups_get_roles_from_their_own_pages, |db| {
+    let app = App::new(&db).await;
+    let engagement = app.engagement("Shop", "CI", false).await;
+    let product = engagement.product_id;
+    let site = site(&db);
+    let mut boss = signed_in(&site, "boss", true).await;
+    let zoe = person(&db, "zoe", false).await;
+    let writer = Role::Writer.id().to_string();
+    let add = format!("/user/{}/add_product_member", zoe.id);
+    let unknown = post_from(
+        &mut boss,
+        &site,
+        &add,
+        &add,
+        &[("product", "Nope"), ("role", &writer)],
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unknown.body.contains("There is no product named"),
+        "{}",
+        unknown.body
+    );
+    let added = post_from(
+        &mut boss,
+        &site,
+        &add,
+        &add,
+        &[("product", "Shop"), ("role", &writer)],
+    )
+    .await;
+    redirected(&added, &format!("/user/{}", zoe.id));
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT role_id FROM product_member WHERE product_id = $1 AND user_id = $2",
+            &[product.into(), zoe.id.into()],
+        )
+        .await,
+        Role::Writer.id()
+    );
+    let page = boss.get(&site, &format!("/user/{}", zoe.id)).await;
+    assert!(
+        page.body
+            .contains(&format!("<a href=\"/product/{product}\">Shop</a>: Writer")),
+        "{}",
+        page.body
+    );
+
+    // Others may not open a user's forms.
+    let mut zoe_browser = Browser::default();
+    zoe_browser.sign_in(&site, "zoe", PASSWORD, "/").await;
+    assert_eq!(
+        zoe_browser.get(&site, &add).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // A group's Maintainer gives it a role only on products they manage:
+    // a product they do not see is "not there".
+    let mut conn = db.conn().await.expect("connection");
+    let group = groups::insert(
+        &mut conn,
+        &Group {
+            name: "Ops".into(),
+            ..Group::default()
+        },
+    )
+    .await
+    .expect("group");
+    group_members::insert(
+        &mut conn,
+        &GroupMember {
+            id: 0,
+            group_id: group.id,
+            user_id: zoe.id,
+            role_id: Role::Maintainer.id(),
+        },
+    )
+    .await
+    .expect("member");
+    drop(conn);
+    let add_group = format!("/group/{}/add_product_group", group.id);
+    let refused = post_from(
+        &mut zoe_browser,
+        &site,
+        &add_group,
+        &add_group,
+        &[("product", "Shop"), ("role", &writer)],
+    )
+    .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a Writer of Shop may not manage its members"
+    );
+    let added = post_from(
+        &mut boss,
+        &site,
+        &add_group,
+        &add_group,
+        &[("product", "Shop"), ("role", &writer)],
+    )
+    .await;
+    redirected(&added, &format!("/group/{}", group.id));
+    let page = boss.get(&site, &format!("/group/{}", group.id)).await;
+    assert!(
+        page.body
+            .contains(&format!("<a href=\"/product/{product}\">Shop</a>: Writer")),
+        "{}",
+        page.body
+    );
+});
