@@ -91,14 +91,20 @@ async fn save_names(
     viewer: &Viewer,
     form: &[(String, String)],
 ) -> Result<User, ApiError> {
+    // The API does not let an address be blanked; an empty one leaves it as
+    // it is, so that someone without one can still change their names.
     let kept: Vec<(String, String)> = form
         .iter()
-        .filter(|(k, _)| matches!(k.as_str(), "first_name" | "last_name" | "email"))
+        .filter(|(k, v)| match k.as_str() {
+            "first_name" | "last_name" => true,
+            "email" => !v.trim().is_empty(),
+            _ => false,
+        })
         .cloned()
         .collect();
     let mut body = request_fields(&kept, &[], &[]);
     // A blank name is a value here (it clears the name), not an absent field.
-    for name in ["first_name", "last_name", "email"] {
+    for name in ["first_name", "last_name"] {
         body.values
             .entry(name.to_owned())
             .or_insert_with(|| vec![serde_json::Value::String(String::new())]);

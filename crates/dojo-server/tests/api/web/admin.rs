@@ -1091,6 +1091,16 @@ db_test!(the_profile_changes_names_password_and_api_token, |db| {
         "{}",
         profile.body
     );
+    // Without an address, the names can still be changed.
+    let named = browser
+        .submit(
+            &site,
+            &profile,
+            "/profile",
+            &[("first_name", "D."), ("email", "")],
+        )
+        .await;
+    redirected(&named, "/profile?saved=1");
     let bad = browser
         .submit(
             &site,
