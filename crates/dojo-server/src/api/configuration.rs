@@ -126,7 +126,11 @@ pub async fn unique_errors<T: Config>(
     Ok(errors)
 }
 
-async fn find<T: Config>(conn: &mut Conn, caller: &Caller, id: &str) -> Result<T, ApiError> {
+pub(crate) async fn find<T: Config>(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<T, ApiError> {
     find_visible(
         conn,
         caller,
@@ -226,11 +230,8 @@ pub async fn create<T: Config>(
     caller: Caller,
     body: RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_superuser(&caller)?;
     let mut tx = state.db.begin().await?;
-    let (row, input) = read_checked::<T>(&mut tx, &body, Mode::Create, None).await?;
-    let saved = T::insert(&mut tx, &row).await?;
-    T::after_save(&mut tx, None, &saved, &input).await?;
+    let saved = insert_from::<T>(&mut tx, &caller, &body).await?;
     let body = render_written(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(body)))
@@ -244,12 +245,8 @@ pub async fn update<T: Config>(
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    require_superuser(&caller)?;
     let mut tx = state.db.begin().await?;
-    let current: T = find(&mut tx, &caller, &id).await?;
-    let (row, input) = read_checked(&mut tx, &body, Mode::of(&method), Some(&current)).await?;
-    let saved = T::update(&mut tx, &row).await?;
-    T::after_save(&mut tx, Some(&current), &saved, &input).await?;
+    let saved = update_from::<T>(&mut tx, &caller, &id, Mode::of(&method), &body).await?;
     let body = render_written(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -260,12 +257,50 @@ pub async fn destroy<T: Config>(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_superuser(&caller)?;
     let mut tx = state.db.begin().await?;
-    let row: T = find(&mut tx, &caller, &id).await?;
-    T::delete(&mut tx, &row).await?;
+    delete_by_id::<T>(&mut tx, &caller, &id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Creates a row from `body` (the API's POST and the web's add forms).
+pub(crate) async fn insert_from<T: Config>(
+    tx: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+) -> Result<T, ApiError> {
+    require_superuser(caller)?;
+    let (row, input) = read_checked::<T>(tx, body, Mode::Create, None).await?;
+    let saved = T::insert(tx, &row).await?;
+    T::after_save(tx, None, &saved, &input).await?;
+    Ok(saved)
+}
+
+/// Changes row `id` from `body` (the API's PUT and PATCH, the web's edit forms).
+pub(crate) async fn update_from<T: Config>(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    mode: Mode,
+    body: &RequestFields,
+) -> Result<T, ApiError> {
+    require_superuser(caller)?;
+    let current: T = find(tx, caller, id).await?;
+    let (row, input) = read_checked(tx, body, mode, Some(&current)).await?;
+    let saved = T::update(tx, &row).await?;
+    T::after_save(tx, Some(&current), &saved, &input).await?;
+    Ok(saved)
+}
+
+/// Deletes row `id` with the resource's own refusals.
+pub(crate) async fn delete_by_id<T: Config>(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<(), ApiError> {
+    require_superuser(caller)?;
+    let row: T = find(tx, caller, id).await?;
+    T::delete(tx, &row).await
 }
 
 /// DefectDojo's 409 for a delete that foreign keys refuse (api.md §1.6).

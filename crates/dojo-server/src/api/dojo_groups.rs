@@ -172,7 +172,7 @@ async fn list_groups(
 }
 
 /// The group if the caller sees it; 404 otherwise.
-async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Group, ApiError> {
+pub(crate) async fn visible(conn: &mut Conn, caller: &Caller, id: &str) -> Result<Group, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
     let mut params: Vec<Param> = vec![id.into()];
     let condition = visible_filter(caller, "g.id", &mut params)
@@ -224,15 +224,8 @@ async fn create_group(
     caller: Caller,
     body: RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !caller.access.superuser {
-        return Err(ApiError::denied());
-    }
-    let row = shape::read_group(&body, Mode::Create, None).map_err(ApiError::Fields)?;
     let mut tx = state.db.begin().await?;
-    check_name(&mut tx, &row).await?;
-    let saved = repo::groups::insert(&mut tx, &row)
-        .await
-        .map_err(duplicate_name)?;
+    let saved = insert_from(&mut tx, &caller, &body).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(body)))
@@ -247,16 +240,7 @@ async fn update_group(
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = state.db.begin().await?;
-    let current = visible(&mut tx, &caller, &id).await?;
-    if !may(&mut tx, &caller, current.id, GroupNeed::Manage).await? {
-        return Err(ApiError::denied());
-    }
-    let row =
-        shape::read_group(&body, Mode::of(&method), Some(&current)).map_err(ApiError::Fields)?;
-    check_name(&mut tx, &row).await?;
-    let saved = repo::groups::update(&mut tx, &row)
-        .await
-        .map_err(duplicate_name)?;
+    let saved = update_from(&mut tx, &caller, &id, Mode::of(&method), &body).await?;
     let body = render_one(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
@@ -268,13 +252,50 @@ async fn delete_group(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.db.begin().await?;
-    let row = visible(&mut tx, &caller, &id).await?;
-    if !may(&mut tx, &caller, row.id, GroupNeed::Owner).await? {
+    delete_by_id(&mut tx, &caller, &id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Creates a group from `body`: a configuration permission, superusers only.
+pub(crate) async fn insert_from(
+    tx: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+) -> Result<Group, ApiError> {
+    if !caller.access.superuser {
+        return Err(ApiError::denied());
+    }
+    let row = shape::read_group(body, Mode::Create, None).map_err(ApiError::Fields)?;
+    check_name(tx, &row).await?;
+    repo::groups::insert(tx, &row).await.map_err(duplicate_name)
+}
+
+/// Changes group `id` from `body`: Maintainers of the group and above.
+pub(crate) async fn update_from(
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    mode: Mode,
+    body: &RequestFields,
+) -> Result<Group, ApiError> {
+    let current = visible(tx, caller, id).await?;
+    if !may(tx, caller, current.id, GroupNeed::Manage).await? {
+        return Err(ApiError::denied());
+    }
+    let row = shape::read_group(body, mode, Some(&current)).map_err(ApiError::Fields)?;
+    check_name(tx, &row).await?;
+    repo::groups::update(tx, &row).await.map_err(duplicate_name)
+}
+
+/// Deletes group `id`: its Owners only.
+pub(crate) async fn delete_by_id(tx: &mut Conn, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    let row = visible(tx, caller, id).await?;
+    if !may(tx, caller, row.id, GroupNeed::Owner).await? {
         return Err(ApiError::denied());
     }
     // Its memberships, roles on products and product types and global role
     // go with it (ON DELETE CASCADE).
-    repo::groups::delete(&mut tx, row.id).await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    repo::groups::delete(tx, row.id).await?;
+    Ok(())
 }

@@ -44,7 +44,7 @@ pub enum Scope {
 
 impl Scope {
     /// The body's and the JSON's field.
-    fn field(self) -> &'static str {
+    pub(crate) fn field(self) -> &'static str {
         match self {
             Scope::Product => "product",
             Scope::ProductType => "product_type",
@@ -60,7 +60,7 @@ impl Scope {
         }
     }
 
-    fn table(self) -> &'static str {
+    pub(crate) fn table(self) -> &'static str {
         match self {
             Scope::Product => "product",
             Scope::ProductType => "product_type",
@@ -95,7 +95,7 @@ pub enum Holder {
 }
 
 impl Holder {
-    fn field(self) -> &'static str {
+    pub(crate) fn field(self) -> &'static str {
         match self {
             Holder::User => "user",
             Holder::Group => "group",
@@ -109,7 +109,7 @@ impl Holder {
         }
     }
 
-    fn table(self) -> &'static str {
+    pub(crate) fn table(self) -> &'static str {
         match self {
             Holder::User => "dojo_user",
             Holder::Group => "dojo_group",
@@ -338,6 +338,17 @@ async fn may(
     })
 }
 
+/// Whether the caller may add, change and remove memberships of the scope
+/// (the forms that do it show only then).
+pub(crate) async fn may_manage(
+    conn: &mut Conn,
+    caller: &Caller,
+    scope: Scope,
+    id: i64,
+) -> Result<bool, ApiError> {
+    may(conn, caller, scope, id, Need::ManageMembers).await
+}
+
 fn select(spec: &Spec) -> String {
     format!(
         "m.id, m.{}, m.{}, m.role_id",
@@ -411,7 +422,7 @@ async fn list_rows(
 }
 
 /// The row if the caller sees its scope; 404 naming the model otherwise.
-async fn find(
+pub(crate) async fn find(
     conn: &mut Conn,
     spec: &Spec,
     caller: &Caller,
@@ -541,7 +552,7 @@ async fn validate(
             && (!row.is_owner() || row.scope != current.scope)
             && other_owners(conn, spec, current.scope, current.id).await? < 1
         {
-            return Err(non_field("There must be at least one owner"));
+            return Err(non_field(LAST_OWNER));
         }
     }
     if row.is_owner() && !may(conn, caller, spec.scope, row.scope, Need::AddOwner).await? {
@@ -583,14 +594,27 @@ async fn create(
     caller: &Caller,
     body: &RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut tx = state.db.begin().await?;
+    let saved = insert_from(spec, &mut tx, caller, body).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(render(spec, &saved))))
+}
+
+/// Adds a membership from `body` with DefectDojo's checks (the API's POST
+/// and the web's add forms).
+pub(crate) async fn insert_from(
+    spec: &Spec,
+    tx: &mut Conn,
+    caller: &Caller,
+    body: &RequestFields,
+) -> Result<Membership, ApiError> {
     // The scope named in the body is checked first, on the unfiltered table
     // (api.md §1.8).
     let scope = references::parent_id(body, spec.scope.field())?;
-    let mut tx = state.db.begin().await?;
-    if !exists(&mut tx, spec.scope.table(), scope).await? {
+    if !exists(tx, spec.scope.table(), scope).await? {
         return Err(ApiError::NoMatch(spec.scope.model()));
     }
-    if !may(&mut tx, caller, spec.scope, scope, Need::ManageMembers).await? {
+    if !may(tx, caller, spec.scope, scope, Need::ManageMembers).await? {
         return Err(ApiError::denied());
     }
     let row = shape::read_membership(
@@ -601,10 +625,10 @@ async fn create(
         None,
     )
     .map_err(ApiError::Fields)?;
-    check_references(&mut tx, spec, &row).await?;
-    validate(&mut tx, spec, caller, None, &row).await?;
+    check_references(tx, spec, &row).await?;
+    validate(tx, spec, caller, None, &row).await?;
     let (id,): (i64,) = bulk::fetch_all(
-        &mut tx,
+        tx,
         &format!(
             "INSERT INTO {} ({}, {}, role_id) VALUES ($1, $2, $3) RETURNING id",
             spec.table,
@@ -618,9 +642,7 @@ async fn create(
     .into_iter()
     .next()
     .ok_or_else(|| ApiError::Internal("insert returned no id".into()))?;
-    tx.commit().await?;
-    let saved = Membership { id, ..row };
-    Ok((StatusCode::CREATED, Json(render(spec, &saved))))
+    Ok(Membership { id, ..row })
 }
 
 async fn update(
@@ -631,16 +653,22 @@ async fn update(
     body: &RequestFields,
 ) -> Result<Json<Value>, ApiError> {
     let mut tx = state.db.begin().await?;
-    let current = find(&mut tx, spec, caller, id).await?;
-    if !may(
-        &mut tx,
-        caller,
-        spec.scope,
-        current.scope,
-        Need::ManageMembers,
-    )
-    .await?
-    {
+    let row = update_from(spec, &mut tx, caller, id, body).await?;
+    tx.commit().await?;
+    Ok(Json(render(spec, &row)))
+}
+
+/// Changes membership `id` from `body` (every field) with DefectDojo's
+/// checks (the API's PUT and the web's edit forms).
+pub(crate) async fn update_from(
+    spec: &Spec,
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+    body: &RequestFields,
+) -> Result<Membership, ApiError> {
+    let current = find(tx, spec, caller, id).await?;
+    if !may(tx, caller, spec.scope, current.scope, Need::ManageMembers).await? {
         return Err(ApiError::denied());
     }
     let row = shape::read_membership(
@@ -651,10 +679,10 @@ async fn update(
         Some(&current),
     )
     .map_err(ApiError::Fields)?;
-    check_references(&mut tx, spec, &row).await?;
-    validate(&mut tx, spec, caller, Some(&current), &row).await?;
+    check_references(tx, spec, &row).await?;
+    validate(tx, spec, caller, Some(&current), &row).await?;
     bulk::execute(
-        &mut tx,
+        tx,
         &format!(
             "UPDATE {} SET {} = $2, {} = $3, role_id = $4 WHERE id = $1",
             spec.table,
@@ -670,8 +698,7 @@ async fn update(
     )
     .await
     .map_err(|e| duplicate(spec, e))?;
-    tx.commit().await?;
-    Ok(Json(render(spec, &row)))
+    Ok(row)
 }
 
 async fn destroy(
@@ -681,28 +708,49 @@ async fn destroy(
     id: &str,
 ) -> Result<Response, ApiError> {
     let mut tx = state.db.begin().await?;
-    let row = find(&mut tx, spec, caller, id).await?;
+    match delete_by_id(spec, &mut tx, caller, id).await? {
+        Removal::Removed => {
+            tx.commit().await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Removal::LastOwner => {
+            Ok((StatusCode::BAD_REQUEST, Json(json!(LAST_OWNER))).into_response())
+        }
+    }
+}
+
+pub(crate) const LAST_OWNER: &str = "There must be at least one owner";
+
+/// What removing a membership came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Removal {
+    Removed,
+    /// The row is the last Owner's, which stays.
+    LastOwner,
+}
+
+/// Removes membership `id`: its holder may leave, managers may remove
+/// anyone, and the last Owner stays where the spec says so.
+pub(crate) async fn delete_by_id(
+    spec: &Spec,
+    tx: &mut Conn,
+    caller: &Caller,
+    id: &str,
+) -> Result<Removal, ApiError> {
+    let row = find(tx, spec, caller, id).await?;
     // Every member may leave (DefectDojo's rule for member rows).
     let own = spec.holder == Holder::User && row.holder == caller.user.id;
-    if !own && !may(&mut tx, caller, spec.scope, row.scope, Need::ManageMembers).await? {
+    if !own && !may(tx, caller, spec.scope, row.scope, Need::ManageMembers).await? {
         return Err(ApiError::denied());
     }
-    if spec.last_owner
-        && row.is_owner()
-        && other_owners(&mut tx, spec, row.scope, row.id).await? < 1
-    {
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            Json(json!("There must be at least one owner")),
-        )
-            .into_response());
+    if spec.last_owner && row.is_owner() && other_owners(tx, spec, row.scope, row.id).await? < 1 {
+        return Ok(Removal::LastOwner);
     }
     bulk::execute(
-        &mut tx,
+        tx,
         &format!("DELETE FROM {} WHERE id = $1", spec.table),
         &[row.id.into()],
     )
     .await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(Removal::Removed)
 }

@@ -56,7 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/user_contact_infos/{id}", contact)
 }
 
-fn require_superuser(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn require_superuser(caller: &Caller) -> Result<(), ApiError> {
     if caller.access.superuser {
         Ok(())
     } else {
@@ -178,7 +178,7 @@ async fn list_users(
     Ok(Json(body))
 }
 
-async fn find_user(conn: &mut Conn, id: &str) -> Result<User, ApiError> {
+pub(crate) async fn find_user(conn: &mut Conn, id: &str) -> Result<User, ApiError> {
     let id: i64 = id.parse().map_err(|_| ApiError::NoMatch(MODEL))?;
     users::find(conn, id).await?.ok_or(ApiError::NoMatch(MODEL))
 }
@@ -217,17 +217,25 @@ async fn create_user(
     body: RequestFields,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     require_superuser(&caller)?;
-    let (mut row, password) =
-        shape::read_user(&body, Mode::Create, None).map_err(ApiError::Fields)?;
-    let password = password.unwrap_or_default();
+    let (row, password) = shape::read_user(&body, Mode::Create, None).map_err(ApiError::Fields)?;
     let mut tx = state.db.begin().await?;
-    check_username(&mut tx, &row).await?;
-    accounts::check_password_policy(&mut tx, &password).await?;
-    row.password = accounts::hash_password(&password).await?;
-    let saved = users::insert(&mut tx, &row).await.map_err(username_taken)?;
+    let saved = insert_user(&mut tx, row, &password.unwrap_or_default()).await?;
     let body = render_user(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Stores a new user read from a body, after the username check and the
+/// password policy (the API's POST and the web's add form).
+pub(crate) async fn insert_user(
+    tx: &mut Conn,
+    mut row: User,
+    password: &str,
+) -> Result<User, ApiError> {
+    check_username(tx, &row).await?;
+    accounts::check_password_policy(tx, password).await?;
+    row.password = accounts::hash_password(password).await?;
+    users::insert(tx, &row).await.map_err(username_taken)
 }
 
 /// PUT (every field) and PATCH (the fields given); never the password.
@@ -243,12 +251,19 @@ async fn update_user(
     let current = find_user(&mut tx, &id).await?;
     let (row, _) =
         shape::read_user(&body, Mode::of(&method), Some(&current)).map_err(ApiError::Fields)?;
-    check_username(&mut tx, &row).await?;
-    let saved = users::update(&mut tx, &row).await.map_err(username_taken)?;
-    accounts::end_sessions_after_change(&mut tx, &current, &saved).await?;
+    let saved = save_user(&mut tx, &current, &row).await?;
     let body = render_user(&mut tx, &saved).await?;
     tx.commit().await?;
     Ok(Json(body))
+}
+
+/// Stores a changed user (`current` as it was), ending its sessions when
+/// deactivated (the API's PUT and PATCH, the web's edit form).
+pub(crate) async fn save_user(tx: &mut Conn, current: &User, row: &User) -> Result<User, ApiError> {
+    check_username(tx, row).await?;
+    let saved = users::update(tx, row).await.map_err(username_taken)?;
+    accounts::end_sessions_after_change(tx, current, &saved).await?;
+    Ok(saved)
 }
 
 async fn delete_user(
@@ -259,16 +274,36 @@ async fn delete_user(
     require_superuser(&caller)?;
     let mut conn = state.db.conn().await?;
     let row = find_user(&mut conn, &id).await?;
-    if row.id == caller.user.id {
+    match remove_user(&mut conn, &caller, &row).await? {
+        Removal::Removed => Ok(StatusCode::NO_CONTENT.into_response()),
         // DefectDojo answers this refusal with a bare JSON string.
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            Json(json!("Users may not delete themselves")),
-        )
-            .into_response());
+        Removal::Yourself => {
+            Ok((StatusCode::BAD_REQUEST, Json(json!(NOT_YOURSELF))).into_response())
+        }
     }
-    match users::delete(&mut conn, row.id).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+}
+
+pub(crate) const NOT_YOURSELF: &str = "Users may not delete themselves";
+
+/// What deleting a user came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Removal {
+    Removed,
+    /// The caller asked to delete themselves, which is refused.
+    Yourself,
+}
+
+/// Deletes `row` unless it is the caller or other objects refer to it.
+pub(crate) async fn remove_user(
+    conn: &mut Conn,
+    caller: &Caller,
+    row: &User,
+) -> Result<Removal, ApiError> {
+    if row.id == caller.user.id {
+        return Ok(Removal::Yourself);
+    }
+    match users::delete(conn, row.id).await {
+        Ok(()) => Ok(Removal::Removed),
         // Users named as lead, reporter, owner… are kept (ON DELETE RESTRICT).
         Err(StorageError::InUse { .. }) => Err(ApiError::Conflict(format!(
             "Cannot delete User \"{}\": other objects refer to it.",

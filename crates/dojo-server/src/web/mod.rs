@@ -22,6 +22,12 @@ mod product_types;
 mod products;
 pub mod session;
 mod test_pages;
+mod finding_templates;
+mod groups;
+mod memberships;
+mod profile;
+mod sla_configs;
+mod users;
 mod viewer;
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -50,6 +56,12 @@ pub fn routes() -> Router<AppState> {
         .merge(products::routes())
         .merge(engagements::routes())
         .merge(test_pages::routes())
+        .merge(sla_configs::routes())
+        .merge(finding_templates::routes())
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(memberships::routes())
+        .merge(profile::routes())
 }
 
 async fn stylesheet() -> Response {

@@ -304,3 +304,4 @@ impl Browser {
 mod dashboard;
 mod import;
 mod hierarchy;
+mod admin;
