@@ -8,6 +8,8 @@
 
 pub mod charts;
 pub mod csrf;
+mod finding_page;
+mod findings;
 pub mod format;
 pub mod listing;
 mod login;
@@ -36,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/static/dojo.css", get(stylesheet))
+        .merge(findings::routes())
+        .merge(finding_page::routes())
 }
 
 async fn stylesheet() -> Response {

@@ -288,3 +288,5 @@ impl Browser {
         self.post_form(site, path, &all).await
     }
 }
+
+mod findings;
