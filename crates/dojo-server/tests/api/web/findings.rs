@@ -97,7 +97,7 @@ db_test!(the_list_filters_sorts_and_pages, |db| {
     let all = admin.get(&site, "/finding").await;
     assert!(all.body.contains("4 finding(s)"), "{}", all.body);
     assert_eq!(
-        list(&mut admin, &site, "?severity=Critical&severity=Low").await,
+        list(&mut admin, &site, "?severity=Critical&severity=Low&o=title").await,
         ["Alpha-issue", "Charlie-issue"]
     );
     assert_eq!(list(&mut admin, &site, "?cwe=89").await, ["Bravo-issue"]);
@@ -137,6 +137,14 @@ db_test!(the_list_filters_sorts_and_pages, |db| {
         ["Bravo-issue"]
     );
     // Sorting both ways, by severity (most severe first) and title.
+    assert_eq!(
+        list(&mut admin, &site, "?o=-product").await[0],
+        "Delta-issue"
+    );
+    assert_eq!(
+        list(&mut admin, &site, "?o=product").await[3],
+        "Delta-issue"
+    );
     assert_eq!(
         list(&mut admin, &site, "?o=-title").await,
         ["Delta-issue", "Charlie-issue", "Bravo-issue", "Alpha-issue"]
