@@ -42,6 +42,7 @@ const WEB_ONLY: &[&str] = &[
     "page_size",
     "done",
     "refused",
+    "deleted",
     "date_from",
     "date_to",
     "sla",
@@ -206,7 +207,9 @@ async fn list(
     let rows = rows_of(&mut conn, &found, today).await?;
     let pager = Pager::new(&query, paging, total, rows.len());
     let notice = match (query.get("done"), query.get("refused")) {
-        (None, None) => None,
+        (None, None) => query
+            .checked("deleted")
+            .then(|| "The finding was deleted.".to_owned()),
         (done, refused) => Some(format!(
             "{} finding(s) changed, {} refused.",
             done.unwrap_or("0"),

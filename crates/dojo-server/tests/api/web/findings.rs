@@ -630,6 +630,9 @@ db_test!(delete_asks_first_then_deletes, |db| {
         .submit(&site, &confirm, &format!("/finding/{id}/delete"), &[])
         .await;
     assert_eq!(gone.status, StatusCode::FOUND);
+    let list = admin.get(&site, gone.location()).await;
+    assert!(list.body.contains("The finding was deleted."));
+    assert!(!list.body.contains("Charlie-issue"));
     let mut conn = db.conn().await.expect("connection");
     assert!(repo::findings::find(&mut conn, id)
         .await
