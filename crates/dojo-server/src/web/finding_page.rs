@@ -210,6 +210,40 @@ async fn show(
             format::maybe_instant(f.last_status_update),
         ),
         ("Service", opt(&f.service)),
+        ("URL", opt(&f.url)),
+        ("Parameter", opt(&f.param)),
+        ("Payload", opt(&f.payload)),
+        ("Fix available", yes_no(f.fix_available)),
+        ("Fix version", opt(&f.fix_version)),
+        ("Effort for fixing", opt(&f.effort_for_fixing)),
+        (
+            "Planned remediation version",
+            opt(&f.planned_remediation_version),
+        ),
+        ("EPSS score", number(f.epss_score)),
+        ("EPSS percentile", number(f.epss_percentile)),
+        ("Known exploited", yes_no(Some(f.known_exploited))),
+        ("Ransomware used", yes_no(Some(f.ransomware_used))),
+        ("KEV date", format::day(f.kev_date)),
+        ("CVSS v4 score", number(f.cvssv4_score)),
+        ("Static finding", yes_no(Some(f.static_finding))),
+        ("Dynamic finding", yes_no(Some(f.dynamic_finding))),
+        (
+            "Scanner confidence",
+            f.scanner_confidence.map_or("—".into(), |c| c.to_string()),
+        ),
+        (
+            "Occurrences",
+            f.nb_occurences.map_or("—".into(), |n| n.to_string()),
+        ),
+        ("SAST source object", opt(&f.sast_source_object)),
+        ("SAST sink object", opt(&f.sast_sink_object)),
+        ("SAST source file", opt(&f.sast_source_file_path)),
+        (
+            "SAST source line",
+            f.sast_source_line.map_or("—".into(), |l| l.to_string()),
+        ),
+        ("Publish date", format::day(f.publish_date)),
         ("Hash code", opt(&f.hash_code)),
         ("Unique id from tool", opt(&f.unique_id_from_tool)),
         ("Vulnerability id from tool", opt(&f.vuln_id_from_tool)),
@@ -327,6 +361,18 @@ async fn show(
         f,
     };
     Ok(pages::render(StatusCode::OK, &page))
+}
+
+fn yes_no(value: Option<bool>) -> String {
+    match value {
+        Some(true) => "Yes".into(),
+        Some(false) => "No".into(),
+        None => "—".into(),
+    }
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map_or("—".into(), |v| v.to_string())
 }
 
 fn opt(value: &Option<String>) -> String {

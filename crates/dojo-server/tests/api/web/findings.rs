@@ -213,6 +213,12 @@ db_test!(a_member_sees_only_their_products_findings, |db| {
         .submit(&site, &page, &format!("/finding/{alpha}/delete"), &[])
         .await;
     assert_eq!(delete.status, StatusCode::FORBIDDEN);
+    for page in ["edit", "delete"] {
+        let hidden = reader
+            .get(&site, &format!("/finding/{}/{page}", p.b[0].id))
+            .await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{page}");
+    }
     // B's finding stays a 404 for changes too.
     let other = reader
         .submit(&site, &page, &format!("/finding/{}/close", p.b[0].id), &[])
