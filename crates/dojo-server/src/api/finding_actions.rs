@@ -67,11 +67,22 @@ async fn add_tags(
     let mut tx = state.db.begin().await?;
     let finding = editable(&mut tx, &caller, &id).await?;
     let new = body_tags(&body)?;
-    let mut all = tags::get(&mut tx, Tagged::Finding, finding.id).await?;
-    all.extend(new);
-    let all = tags::set(&mut tx, Tagged::Finding, finding.id, &all).await?;
+    let all = add_finding_tags(&mut tx, finding.id, new).await?;
     tx.commit().await?;
     Ok(Json(json!({ "tags": all })))
+}
+
+/// Adds tags to a finding's, keeping the others (the edit permission is the
+/// caller's to check); answers all of them. The web list's bulk tagging
+/// shares it.
+pub(crate) async fn add_finding_tags(
+    conn: &mut Conn,
+    finding_id: i64,
+    new: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    let mut all = tags::get(conn, Tagged::Finding, finding_id).await?;
+    all.extend(new);
+    Ok(tags::set(conn, Tagged::Finding, finding_id, &all).await?)
 }
 
 /// Removes the body's tags, all or none: an empty list or a tag the finding

@@ -117,12 +117,30 @@ pub async fn update_finding(
     Path(id): Path<String>,
     body: RequestFields,
 ) -> Result<Json<Value>, ApiError> {
-    let mode = Mode::of(&method);
+    let saved = update(&state, &caller, &id, Mode::of(&method), &body).await?;
+    let mut conn = state.db.conn().await?;
+    let body = render(&mut conn, std::slice::from_ref(&saved))
+        .await?
+        .pop()
+        .unwrap_or(Value::Null);
+    Ok(Json(body))
+}
+
+/// The update behind PUT and PATCH, shared with the web edit form: checks
+/// `Finding_Edit`, validates `body` as the API does, saves with the save rules
+/// and commits. Answers the stored finding.
+pub(crate) async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    mode: Mode,
+    body: &RequestFields,
+) -> Result<Finding, ApiError> {
     let mut tx = state.db.begin().await?;
-    let current = permitted(&mut tx, &caller, &id, Permission::FindingEdit).await?;
+    let current = permitted(&mut tx, caller, id, Permission::FindingEdit).await?;
     let now = Utc::now();
     let (mut row, input) = shape::read(
-        &body,
+        body,
         mode,
         Some(&current),
         now.date_naive(),
@@ -165,13 +183,9 @@ pub async fn update_finding(
         Vec::new()
     };
     let saved = repo::findings::get(&mut tx, saved.id).await?;
-    let body = render(&mut tx, std::slice::from_ref(&saved))
-        .await?
-        .pop()
-        .unwrap_or(Value::Null);
     tx.commit().await?;
     state.files.remove(&deleted_files).await;
-    Ok(Json(body))
+    Ok(saved)
 }
 
 async fn product_of_engagement(conn: &mut Conn, engagement_id: Id) -> Result<Product, ApiError> {

@@ -136,7 +136,7 @@ pub(crate) const EXACT: &[&str] = &[
     "sast_source_file_path",
 ];
 
-fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
+pub(crate) fn filters(q: &QueryParams, caller: &Caller) -> Result<Filters, ApiError> {
     let mut f = Filters::default();
     let visible = caller.access.product_filter("f.product_id", &mut f.params);
     f.push(visible);

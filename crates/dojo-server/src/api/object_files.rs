@@ -193,7 +193,21 @@ async fn add_file(
             .await?
     };
     let form = files::read_upload(request, &state.files, Category::Uploaded).await?;
-    let mut tx = state.db.begin().await?;
+    let saved = store_upload(state.db.begin().await?, parent, id, form).await?;
+    let url = format!("{site}{}", access_path(saved.id, id, parent));
+    Ok((StatusCode::CREATED, Json(file_json(&saved, url))))
+}
+
+/// Validates an upload read from a multipart form (as DRF's `FileSerializer`
+/// does), records it and attaches it to the object, and commits: the API's
+/// upload and the web form's share it. The object's edit permission is the
+/// caller's to check first.
+pub(crate) async fn store_upload(
+    mut tx: dojo_storage::Tx,
+    parent: Parent,
+    id: i64,
+    form: UploadForm,
+) -> Result<FileUpload, ApiError> {
     let (title, staged) = validated(&mut tx, form).await?;
     let saved = match repo::file_uploads::insert(
         &mut tx,
@@ -213,8 +227,7 @@ async fn add_file(
     links::add(&mut tx, link, id, saved.id).await?;
     tx.commit().await?;
     staged.keep();
-    let url = format!("{site}{}", access_path(saved.id, id, parent));
-    Ok((StatusCode::CREATED, Json(file_json(&saved, url))))
+    Ok(saved)
 }
 
 fn duplicate_title() -> ApiError {

@@ -9,6 +9,8 @@
 pub mod charts;
 pub mod csrf;
 mod dashboard;
+mod finding_page;
+mod findings;
 pub mod format;
 mod import_pages;
 mod engagements;
@@ -62,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .merge(groups::routes())
         .merge(memberships::routes())
         .merge(profile::routes())
+        .merge(findings::routes())
+        .merge(finding_page::routes())
 }
 
 async fn stylesheet() -> Response {

@@ -305,3 +305,4 @@ mod dashboard;
 mod import;
 mod hierarchy;
 mod admin;
+mod findings;
