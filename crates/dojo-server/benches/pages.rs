@@ -92,10 +92,39 @@ async fn run(database: &str, shape: &Shape) {
         ("portfolio metrics".into(), "/metrics".into()),
         ("product metrics".into(), format!("/product/{big}/metrics")),
         ("import form".into(), "/import".into()),
-        ("engagement import form".into(), format!("/engagement/{engagement}/import_scan_results")),
-        ("test reimport form".into(), format!("/test/{test}/re_import_scan_results")),
+        (
+            "engagement import form".into(),
+            format!("/engagement/{engagement}/import_scan_results"),
+        ),
+        (
+            "test reimport form".into(),
+            format!("/test/{test}/re_import_scan_results"),
+        ),
+        ("product types".into(), "/product/type".into()),
+        ("products".into(), "/product".into()),
+        ("product".into(), format!("/product/{big}")),
+        ("engagements".into(), "/engagement".into()),
+        ("engagement".into(), format!("/engagement/{engagement}")),
+        ("test (findings page 1)".into(), format!("/test/{test}")),
+        (
+            "test (findings page 2000)".into(),
+            format!("/test/{test}?page=2000"),
+        ),
+        ("findings".into(), "/finding".into()),
+        (
+            "findings of the product, High".into(),
+            format!("/finding?test__engagement__product={big}&severity=High"),
+        ),
+        ("findings by product".into(), "/finding?o=product".into()),
+        (
+            "findings past their SLA".into(),
+            "/finding?sla=breached".into(),
+        ),
+        ("findings, page 1000".into(), "/finding?page=1000".into()),
+        ("finding".into(), format!("/finding/{finding}")),
+        ("users".into(), "/user".into()),
+        ("SLA configurations".into(), "/sla_config".into()),
     ];
-    let _ = finding;
     for (name, path) in cases {
         let paths = vec![path; shape.requests];
         time_requests_with(&app, ("Cookie", &cookie), &paths[..3.min(paths.len())]).await;

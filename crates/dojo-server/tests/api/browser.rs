@@ -261,3 +261,172 @@ db_test!(
         client.close().await.expect("close the browser");
     }
 );
+
+db_test!(
+    drilling_down_to_a_finding_closing_it_and_tagging_from_the_list,
+    |db| {
+        let Some((driver_program, browser_program)) = browser_programs() else {
+            return;
+        };
+        let app = App::new(&db).await;
+        let engagement = app.engagement("Shop", "CI", false).await;
+        app.import(
+            crate::import::generic_form(
+                engagement.id,
+                &generic(&[("XSS", "High"), ("SQL injection", "Critical")]),
+            )
+            .text("verified", "true"),
+        )
+        .await;
+        person(&db, "alice", true).await;
+        let base = start_server(&db).await;
+        let driver = start_driver(&driver_program).await;
+        let client = open_browser(&driver, &browser_program).await;
+        client.goto(&format!("{base}/login")).await.expect("login");
+        fill(&client, "input[name=username]", "alice").await;
+        fill(&client, "input[name=password]", PASSWORD).await;
+        click(&client, "form button[type=submit]").await;
+        wait_for_title(&client, "Dashboard · Dojo").await;
+
+        // Every entry of the menu opens a page, none an error.
+        let entries = client
+            .find_all(Locator::Css("nav.main a"))
+            .await
+            .expect("menu");
+        let mut links = Vec::new();
+        for entry in entries {
+            links.push(entry.attr("href").await.expect("href").expect("a link"));
+        }
+        assert!(links.len() >= 10, "{links:?}");
+        for link in &links {
+            client.goto(&format!("{base}{link}")).await.expect(link);
+            let title = client.title().await.expect("title");
+            assert!(
+                title.ends_with(" · Dojo")
+                    && !["Not found", "Forbidden", "Bad request", "Server error"]
+                        .iter()
+                        .any(|e| title.starts_with(e)),
+                "{link}: {title}"
+            );
+            let current = client
+                .find(Locator::Css(&format!("nav.main a[href='{link}']")))
+                .await
+                .expect("entry")
+                .attr("aria-current")
+                .await
+                .expect("aria-current");
+            assert_eq!(current.as_deref(), Some("page"), "{link}");
+        }
+
+        // Products → Shop → CI → its test → the SQL injection finding.
+        client
+            .goto(&format!("{base}/product"))
+            .await
+            .expect("products");
+        client
+            .find(Locator::LinkText("Shop"))
+            .await
+            .expect("Shop")
+            .click()
+            .await
+            .expect("open Shop");
+        wait_for_title(&client, "Product Shop · Dojo").await;
+        client
+            .find(Locator::LinkText("CI"))
+            .await
+            .expect("CI")
+            .click()
+            .await
+            .expect("open CI");
+        wait_for_title(&client, "Engagement CI · Dojo").await;
+        click(&client, "a[href^='/test/']").await;
+        for _ in 0..200 {
+            if client.title().await.is_ok_and(|t| t.starts_with("Test ")) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        client
+            .find(Locator::LinkText("SQL injection"))
+            .await
+            .expect("the finding")
+            .click()
+            .await
+            .expect("open the finding");
+        wait_for_title(&client, "SQL injection · Dojo").await;
+        let finding_url = client.current_url().await.expect("url");
+        let finding_id: i64 = finding_url
+            .path()
+            .trim_start_matches("/finding/")
+            .parse()
+            .expect("a finding id");
+
+        // Close it with a note.
+        fill(
+            &client,
+            "form[action$='/close'] textarea[name=entry]",
+            "Fixed in 2.4.1",
+        )
+        .await;
+        click(&client, "form[action$='/close'] button[type=submit]").await;
+        for _ in 0..200 {
+            if client
+                .find(Locator::Css("form[action$='/open']"))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let closed = {
+            let mut conn = db.conn().await.expect("connection");
+            dojo_storage::repo::findings::get(&mut conn, finding_id)
+                .await
+                .expect("finding")
+        };
+        assert!(closed.is_mitigated && !closed.active);
+        assert!(client
+            .source()
+            .await
+            .expect("source")
+            .contains("Fixed in 2.4.1"));
+
+        // From the open findings list: tick XSS and tag it.
+        client
+            .goto(&format!("{base}/finding/open"))
+            .await
+            .expect("open findings");
+        let rows = client
+            .find_all(Locator::Css("input[name=finding]"))
+            .await
+            .expect("rows");
+        assert_eq!(rows.len(), 1, "only XSS is still open");
+        rows[0].click().await.expect("tick");
+        client
+            .find(Locator::Css(".bulk select[name=action]"))
+            .await
+            .expect("action")
+            .select_by_value("tag")
+            .await
+            .expect("choose tag");
+        fill(&client, ".bulk input[name=tags]", "from-browser").await;
+        click(&client, ".bulk button[type=submit]").await;
+        for _ in 0..200 {
+            if client
+                .current_url()
+                .await
+                .is_ok_and(|u| u.query().is_some_and(|q| q.contains("done=1")))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(client
+            .source()
+            .await
+            .expect("source")
+            .contains("from-browser"));
+        client.close().await.expect("close the browser");
+    }
+);

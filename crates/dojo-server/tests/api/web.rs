@@ -301,8 +301,8 @@ impl Browser {
     }
 }
 
-mod dashboard;
-mod import;
-mod hierarchy;
 mod admin;
+mod dashboard;
 mod findings;
+mod hierarchy;
+mod import;
