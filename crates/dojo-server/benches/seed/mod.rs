@@ -134,6 +134,7 @@ pub async fn seed(db: &dojo_storage::Db, sizes: &[i64], reporter_id: i64) -> Vec
 }
 
 /// Sends each GET with the token; p50, p99 and max in milliseconds.
+#[allow(dead_code, reason = "each bench binary uses the part it needs")]
 pub async fn time_requests(app: &axum::Router, token: &str, paths: &[String]) -> (f64, f64, f64) {
     time_requests_with(app, ("Authorization", &format!("Token {token}")), paths).await
 }
