@@ -365,14 +365,9 @@ fn values_of(engagement: &Engagement, tags: &[String]) -> ListQuery {
 /// The product to add an engagement to: 404 unseen, 403 without the right.
 async fn product_for_adding(conn: &mut Conn, viewer: &Viewer, id: &str) -> PageResult<Product> {
     let product = products::visible(conn, &viewer.caller, id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product(conn, product.id, Permission::EngagementAdd)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product(conn, product.id, Permission::EngagementAdd)
+        .await?;
     Ok(product)
 }
 
@@ -462,14 +457,9 @@ async fn with_right(
     permission: Permission,
 ) -> PageResult<Engagement> {
     let engagement = api::visible(conn, &viewer.caller, id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product(conn, engagement.product_id, permission)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product(conn, engagement.product_id, permission)
+        .await?;
     Ok(engagement)
 }
 

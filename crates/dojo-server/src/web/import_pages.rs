@@ -236,14 +236,9 @@ async fn resolve_test(state: &AppState, viewer: &Viewer, id: &str) -> PageResult
 async fn check_may_import(state: &AppState, viewer: &Viewer, target: &Target) -> PageResult<()> {
     if let Some(product) = target.product() {
         let mut conn = state.db.conn().await?;
-        if !viewer
-            .caller
-            .access
-            .may_on_product(&mut conn, product.id, Permission::ImportScanResult)
-            .await?
-        {
-            return Err(PageError::forbidden());
-        }
+        viewer
+            .require_on_product(&mut conn, product.id, Permission::ImportScanResult)
+            .await?;
     }
     Ok(())
 }

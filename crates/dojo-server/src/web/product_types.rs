@@ -351,14 +351,9 @@ fn edit_page(
 async fn editable(state: &AppState, viewer: &Viewer, id: &str) -> PageResult<ProductType> {
     let mut conn = state.db.conn().await?;
     let product_type = api::visible(&mut conn, &viewer.caller, id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product_type(&mut conn, product_type.id, Permission::ProductTypeEdit)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product_type(&mut conn, product_type.id, Permission::ProductTypeEdit)
+        .await?;
     Ok(product_type)
 }
 
@@ -411,14 +406,9 @@ async fn delete_confirm(
 ) -> PageResult {
     let mut conn = state.db.conn().await?;
     let product_type = api::visible(&mut conn, &viewer.caller, &id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product_type(&mut conn, product_type.id, Permission::ProductTypeDelete)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product_type(&mut conn, product_type.id, Permission::ProductTypeDelete)
+        .await?;
     common::delete_confirm(
         &mut conn,
         viewer.chrome("product_types"),

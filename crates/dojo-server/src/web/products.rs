@@ -825,14 +825,9 @@ async fn add(
 /// may not edit it.
 async fn editable(conn: &mut Conn, viewer: &Viewer, id: &str) -> PageResult<Product> {
     let product = api::visible(conn, &viewer.caller, id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product(conn, product.id, Permission::ProductEdit)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product(conn, product.id, Permission::ProductEdit)
+        .await?;
     Ok(product)
 }
 
@@ -917,14 +912,9 @@ async fn delete_confirm(
 ) -> PageResult {
     let mut conn = state.db.conn().await?;
     let product = api::visible(&mut conn, &viewer.caller, &id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product(&mut conn, product.id, Permission::ProductDelete)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product(&mut conn, product.id, Permission::ProductDelete)
+        .await?;
     common::delete_confirm(
         &mut conn,
         viewer.chrome("products"),

@@ -356,14 +356,9 @@ async fn engagement_for_adding(
     id: &str,
 ) -> PageResult<Engagement> {
     let engagement = engagements::visible(conn, &viewer.caller, id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product(conn, engagement.product_id, Permission::TestAdd)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product(conn, engagement.product_id, Permission::TestAdd)
+        .await?;
     Ok(engagement)
 }
 
@@ -456,14 +451,9 @@ async fn with_right(
     permission: Permission,
 ) -> PageResult<(Test, i64)> {
     let (test, product_id) = api::visible(conn, &viewer.caller, id).await?;
-    if !viewer
-        .caller
-        .access
-        .may_on_product(conn, product_id, permission)
-        .await?
-    {
-        return Err(PageError::forbidden());
-    }
+    viewer
+        .require_on_product(conn, product_id, permission)
+        .await?;
     Ok((test, product_id))
 }
 

@@ -4,10 +4,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Response;
+use dojo_domain::authz::Permission;
 use dojo_storage::authz::Access;
+use dojo_storage::Conn;
 
 use super::pages::{self, Chrome};
 use super::session::{ActiveSession, WebUser};
+use super::PageError;
 use crate::auth::Caller;
 use crate::AppState;
 
@@ -45,6 +48,44 @@ impl Viewer {
 
     pub fn is_superuser(&self) -> bool {
         self.caller.access.superuser
+    }
+
+    /// 403 unless the viewer's roles grant `permission` on the product.
+    pub async fn require_on_product(
+        &self,
+        conn: &mut Conn,
+        product_id: i64,
+        permission: Permission,
+    ) -> Result<(), PageError> {
+        if self
+            .caller
+            .access
+            .may_on_product(conn, product_id, permission)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(PageError::forbidden())
+        }
+    }
+
+    /// 403 unless the viewer's roles grant `permission` on the product type.
+    pub async fn require_on_product_type(
+        &self,
+        conn: &mut Conn,
+        product_type_id: i64,
+        permission: Permission,
+    ) -> Result<(), PageError> {
+        if self
+            .caller
+            .access
+            .may_on_product_type(conn, product_type_id, permission)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(PageError::forbidden())
+        }
     }
 }
 
