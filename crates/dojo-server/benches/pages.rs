@@ -10,7 +10,8 @@
 //!
 //! `cargo bench -p dojo-server --bench pages [-- --big 100000 --others 900
 //! --per-product 1000 --requests 30 --databases sqlite,postgres]`; PostgreSQL
-//! runs when `DOJO_TEST_DATABASE_URL` is set.
+//! runs when `DOJO_TEST_DATABASE_URL` is set. `DOJO_BENCH_ONLY=<page>,…` times
+//! those pages, `DOJO_BENCH_LOG=sqlx=debug` logs each statement with its time.
 
 mod seed;
 
@@ -125,7 +126,14 @@ async fn run(database: &str, shape: &Shape) {
         ("users".into(), "/user".into()),
         ("SLA configurations".into(), "/sla_config".into()),
     ];
+    let only = std::env::var("DOJO_BENCH_ONLY").ok();
     for (name, path) in cases {
+        if only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|o| o == name))
+        {
+            continue;
+        }
         let paths = vec![path; shape.requests];
         time_requests_with(&app, ("Cookie", &cookie), &paths[..3.min(paths.len())]).await;
         let (p50, p99, max) = time_requests_with(&app, ("Cookie", &cookie), &paths).await;
@@ -139,6 +147,13 @@ async fn run(database: &str, shape: &Shape) {
 }
 
 fn main() {
+    // `DOJO_BENCH_LOG=sqlx=debug` logs every statement with its time;
+    // `DOJO_BENCH_ONLY=<page>,…` times those pages only.
+    if let Ok(filter) = std::env::var("DOJO_BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .init();
+    }
     let args: Vec<String> = std::env::args().collect();
     let shape = Shape {
         big: arg(&args, "--big", "100000").parse().unwrap(),

@@ -372,7 +372,7 @@ async fn test_form(
 /// multipart fields.
 struct Posted {
     viewer: Viewer,
-    form: Result<ImportForm, ApiError>,
+    form: ImportForm,
 }
 
 async fn posted(
@@ -381,20 +381,15 @@ async fn posted(
     headers: &HeaderMap,
     form: Result<ImportForm, ApiError>,
 ) -> PageResult<Posted> {
-    let mut form = form;
-    if let Ok(form) = &mut form {
-        let token = form
-            .fields
-            .remove(super::csrf::FORM_FIELD)
-            .and_then(|mut v| v.pop());
-        session::check_form(state, headers, token.as_deref(), &user.0.csrf_secret)
-            .map_err(|reason| PageError::Response(pages::csrf_failure(&reason)))?;
-    } else {
-        // Without a readable form there is no token to check: refuse as Django does.
-        return Err(PageError::Response(pages::csrf_failure(
-            "CSRF token missing.",
-        )));
-    }
+    // A body that could not be read (too large, not multipart) changes nothing:
+    // its error page needs no token.
+    let mut form = form?;
+    let token = form
+        .fields
+        .remove(super::csrf::FORM_FIELD)
+        .and_then(|mut v| v.pop());
+    session::check_form(state, headers, token.as_deref(), &user.0.csrf_secret)
+        .map_err(|reason| PageError::Response(pages::csrf_failure(&reason)))?;
     Ok(Posted {
         viewer: Viewer::of(state, user).await?,
         form,
@@ -404,8 +399,7 @@ async fn posted(
 /// Runs the posted form against `target`: the result page, or the form again
 /// with what was wrong.
 async fn run(state: &AppState, posted: Posted, target: Target) -> PageResult {
-    let Posted { viewer, form } = posted;
-    let mut form = form?;
+    let Posted { viewer, mut form } = posted;
     // A browser sends every field, empty or not; an empty one was left alone,
     // so it is not given (and a required one is reported as missing).
     form.fields

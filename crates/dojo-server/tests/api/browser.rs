@@ -185,10 +185,13 @@ db_test!(
         assert_eq!(url.path(), "/metrics");
 
         // Import a report through the form, the file chosen as a person would.
-        let report_path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("browser-report-{}.json", std::process::id()));
+        // A file of its own: the SQLite and PostgreSQL runs of this test share a process.
+        let report = tempfile::Builder::new()
+            .suffix(".json")
+            .tempfile_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("a report file");
         std::fs::write(
-            &report_path,
+            report.path(),
             generic(&[
                 ("XSS", "High"),
                 ("SQL injection", "Critical"),
@@ -196,6 +199,7 @@ db_test!(
             ]),
         )
         .expect("write the report");
+        let report_path = report.path().to_owned();
         client
             .goto(&format!(
                 "{base}/engagement/{}/import_scan_results",
@@ -228,7 +232,7 @@ db_test!(
         wait_for_title(&client, "Scan results imported · Dojo").await;
         let new = text_of(&client, ".tile:first-child .number").await;
         assert_eq!(new, "3");
-        let _ = std::fs::remove_file(&report_path);
+        drop(report);
 
         // The dashboard shows them: three open, one Critical, charts drawn.
         click(&client, "nav.main a[href='/dashboard']").await;
