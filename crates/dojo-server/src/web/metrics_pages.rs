@@ -94,6 +94,14 @@ fn period_label(period: Period, start: NaiveDate) -> String {
     }
 }
 
+/// The shorter label under a chart's column, where twelve must fit side by side.
+fn axis_label(period: Period, start: NaiveDate) -> String {
+    match period {
+        Period::Month => start.format("%b %y").to_string(),
+        Period::Week => format!("W{}", start.iso_week().week()),
+    }
+}
+
 impl MetricsView {
     /// `findings_link` is the findings list of the scope, with a `?` query started.
     pub fn of(summary: &Summary, period: Period, findings_link: &str) -> MetricsView {
@@ -101,6 +109,11 @@ impl MetricsView {
             .activity
             .iter()
             .map(|p| period_label(period, p.start))
+            .collect();
+        let axis: Vec<String> = summary
+            .activity
+            .iter()
+            .map(|p| axis_label(period, p.start))
             .collect();
         let opened: Vec<SeverityCounts> = summary.activity.iter().map(|p| p.opened).collect();
         let series = |pick: fn(&metrics::PeriodActivity) -> i64| -> Vec<i64> {
@@ -142,12 +155,8 @@ impl MetricsView {
             open: severity_cells(&summary.open, findings_link),
             open_total: summary.open.total(),
             open_chart: charts::severity_bars(&summary.open, "Open findings by severity"),
-            found_chart: charts::stacked_columns(&labels, &opened, "Findings found per period"),
-            trend_chart: charts::lines(
-                &labels,
-                &trend,
-                "Found, closed and risk accepted per period",
-            ),
+            found_chart: charts::stacked_columns(&axis, &opened, "Findings found per period"),
+            trend_chart: charts::lines(&axis, &trend, "Found, closed and risk accepted per period"),
             activity: summary
                 .activity
                 .iter()
