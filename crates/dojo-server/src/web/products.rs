@@ -328,9 +328,8 @@ async fn list(
     Ok(pages::render(StatusCode::OK, &page))
 }
 
-/// A severity's SLA: its days (or "not enforced") and its overdue open findings.
-/// The overdue count links nowhere: the findings list has no "past its SLA"
-/// filter to send it to.
+/// A severity's SLA: its days (or "not enforced") and its overdue open findings
+/// (linked to the findings list's `sla=breached` filter).
 pub struct SlaRow {
     pub severity: &'static str,
     pub days: String,

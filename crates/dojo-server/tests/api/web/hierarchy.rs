@@ -837,7 +837,11 @@ db_test!(a_product_page_shows_open_findings_and_the_sla, |db| {
     let sla = &page.body[page.body.find("id=\"sla\"").expect("the SLA table")..];
     let critical = &sla[sla.find("sev-Critical").expect("Critical row")..];
     let row = &critical[..critical.find("</tr>").expect("row end")];
-    assert!(row.ends_with("days</td><td class=\"num\">1</td>"), "{row}");
+    let breached = format!(
+        "days</td><td class=\"num\"><a href=\"/finding?test__engagement__product={}&amp;severity=Critical&amp;duplicate=false&amp;sla=breached\">1</a></td>",
+        p.shop.id
+    );
+    assert!(row.ends_with(&breached), "{row}");
     let high = &sla[sla.find("sev-High").expect("High row")..];
     let row = &high[..high.find("</tr>").expect("row end")];
     assert!(row.ends_with("days</td><td class=\"num\">0</td>"), "{row}");
