@@ -58,7 +58,9 @@ impl SeverityCounts {
         }
     }
 
-    fn add(&mut self, severity: &str, count: i64) {
+    /// Adds `count` findings of `severity` (DefectDojo's spelling; anything
+    /// else counts as Info, as the importer normalises it).
+    pub fn add(&mut self, severity: &str, count: i64) {
         match severity.parse::<Severity>() {
             Ok(Severity::Critical) => self.critical += count,
             Ok(Severity::High) => self.high += count,

@@ -454,13 +454,7 @@ async fn view(State(state): State<AppState>, viewer: Viewer, Path(id): Path<Stri
     .await?;
     let mut overdue = SeverityCounts::default();
     for (severity, count) in overdue_rows {
-        match severity.parse::<Severity>() {
-            Ok(Severity::Critical) => overdue.critical += count,
-            Ok(Severity::High) => overdue.high += count,
-            Ok(Severity::Medium) => overdue.medium += count,
-            Ok(Severity::Low) => overdue.low += count,
-            _ => overdue.info += count,
-        }
+        overdue.add(&severity, count);
     }
     let technologies: Vec<(String, Option<String>)> = bulk::fetch_all(
         &mut conn,

@@ -273,6 +273,13 @@ pub async fn member_of_product(
     browser
 }
 
+/// The number in a page's tile labelled `what` (`<span class="what">…</span>`).
+pub fn tile(body: &str, what: &str) -> Option<i64> {
+    let end = body.find(&format!("<span class=\"what\">{what}</span>"))?;
+    let start = body[..end].rfind("<span class=\"number\">")? + "<span class=\"number\">".len();
+    body[start..end].split('<').next()?.trim().parse().ok()
+}
+
 impl Browser {
     /// Posts a multipart form (its CSRF field included by the caller).
     pub async fn post_multipart(

@@ -6,7 +6,7 @@ use dojo_domain::Role;
 use dojo_storage::db_test;
 
 use crate::import::{generic, generic_form, App};
-use crate::web::{member_of_product, signed_in, site};
+use crate::web::{member_of_product, signed_in, site, tile};
 
 /// Two products: "Shop" with 2 Critical, 1 High and 1 Low, "Vault" with 3 High,
 /// all verified (DefectDojo's default settings count only verified findings as open).
@@ -35,13 +35,6 @@ async fn two_products(app: &App) -> (i64, i64) {
     )
     .await;
     (shop.product_id, vault.product_id)
-}
-
-/// The number in the "Open <severity>" tile of a page.
-fn tile(body: &str, what: &str) -> Option<i64> {
-    let end = body.find(&format!("<span class=\"what\">{what}</span>"))?;
-    let start = body[..end].rfind("<span class=\"number\">")? + "<span class=\"number\">".len();
-    body[start..end].split('<').next()?.trim().parse().ok()
 }
 
 db_test!(the_dashboard_counts_everything_a_superuser_sees, |db| {

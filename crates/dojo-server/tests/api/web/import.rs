@@ -7,7 +7,7 @@ use dojo_storage::db_test;
 
 use crate::import::{generic, App, GENERIC};
 use crate::support::Form;
-use crate::web::{member_of_product, signed_in, site, Answer, Browser};
+use crate::web::{member_of_product, signed_in, site, tile, Answer, Browser};
 
 /// The report form a page would send, with the page's CSRF token.
 fn report_form(page: &Answer, report: &[u8]) -> Form {
@@ -16,12 +16,6 @@ fn report_form(page: &Answer, report: &[u8]) -> Form {
         .text("scan_type", GENERIC)
         .text("minimum_severity", "Info")
         .file("file", "report.json", report)
-}
-
-fn tile(body: &str, what: &str) -> Option<i64> {
-    let end = body.find(&format!("<span class=\"what\">{what}</span>"))?;
-    let start = body[..end].rfind("<span class=\"number\">")? + "<span class=\"number\">".len();
-    body[start..end].split('<').next()?.trim().parse().ok()
 }
 
 db_test!(importing_and_reimporting_through_the_pages, |db| {
